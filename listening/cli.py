@@ -1,0 +1,51 @@
+"""Command line: ``python -m listening rehearse …`` (``serve`` lives in serve.py)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+
+@click.group(
+    help="listening: Spaces for Listening. Run the server with `python -m listening serve`."
+)
+def cli() -> None:
+    """Group the commands."""
+
+
+@cli.command()
+@click.argument("link")
+@click.option("--people", default=7, show_default=True, help="How many simulated people join.")
+@click.option(
+    "--start/--no-start",
+    default=True,
+    show_default=True,
+    help="With a host link, start the session once everyone has joined.",
+)
+@click.option(
+    "--speak-for",
+    default=0.5,
+    show_default=True,
+    type=click.FloatRange(0.05, 2.0),
+    help="Fraction of each turn a simulated person speaks before finishing (1 or more: let the "
+    "timer run out).",
+)
+def rehearse(link: str, people: int, start: bool, speak_for: float) -> None:
+    """Fill the session at LINK with simulated people who take their turns.
+
+    LINK is the participant link, or the host link (with its #key=…) to start the session too.
+    Open the host link in a browser to watch the whole session flow before running a real one.
+    """
+    from .rehearsal import rehearse as run
+
+    if not 1 <= people <= 200:
+        raise click.BadParameter("choose 1 to 200 people", param_hint="--people")
+    try:
+        run(link, people, start, speak_for, say=click.echo)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def init_app(app: Flask) -> None:
+    """Make the commands available as ``flask --app listening.app …`` too."""
+    app.cli.add_command(rehearse)

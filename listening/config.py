@@ -1,0 +1,29 @@
+"""Settings, read from the environment with safe defaults for one machine."""
+
+import os
+
+
+class Config:
+    """The embedded default: SQLite in the instance folder, one process."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    #: None means SQLite in the instance folder (set in the factory, which knows where that is)
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    #: Redis URL for Flask-SocketIO's message queue when several processes serve one site
+    SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE")
+    #: how many people a room may hold
+    ROOM_CAP = int(os.environ.get("LISTENING_ROOM_CAP", "8"))
+    #: how long a room waits for a speaker who is not connected when their turn comes
+    AWAY_WAIT_SECONDS = float(os.environ.get("LISTENING_AWAY_WAIT_SECONDS", "10"))
+    #: how much the host's "+30 s" adds
+    EXTEND_SECONDS = 30
+    #: how often the ticker looks for rooms whose deadline has passed
+    TICK_SECONDS = float(os.environ.get("LISTENING_TICK_SECONDS", "0.2"))
+    #: run the background ticker (tests drive time themselves instead)
+    RUN_TICKER = True
+    #: let sessions be created with turns shorter than 30 s (for rehearsals and live tests)
+    ALLOW_SHORT_TURNS = os.environ.get("LISTENING_ALLOW_SHORT_TURNS") == "1"
+    #: Socket.IO async mode inside the app; the server entry point sets eventlet or gevent
+    ASYNC_MODE = "threading"
+    #: refuse request bodies larger than this (names, titles and prompts are small)
+    MAX_CONTENT_LENGTH = 64 * 1024

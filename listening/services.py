@@ -1,0 +1,547 @@
+"""Everything that changes a session: the only code that writes to the store.
+
+Each service takes the caller and the current time, asks the engine what the format allows,
+writes the result with a compare-and-set on the room's (or session's) version, and returns a
+:class:`Changes` for the emit path.  Two clicks, two workers or the ticker racing a click all
+read the same version; only the first write lands, and the others re-read and try again, so a
+turn advances exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from . import engine
+from .engine import Refused
+from .extensions import db
+from .models import Participant, Room, Session, Turn
+
+#: how often a write that lost a race is retried before giving up with "busy"
+RETRIES = 20
+
+DEFAULT_PROMPTS = [
+    "How are you feeling, right now, as we begin?",
+    "What are you thinking about at the moment?",
+    "What are you hoping for?",
+]
+
+
+@dataclass
+class Changes:
+    """What changed, so the emit path knows which snapshots to send."""
+
+    rooms: set[int] = field(default_factory=set)
+    sessions: set[int] = field(default_factory=set)
+
+    def add(self, other: Changes) -> Changes:
+        """Merge another set of changes into this one and return it."""
+        self.rooms |= other.rooms
+        self.sessions |= other.sessions
+        return self
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who a connection belongs to, as proven by a secret the server issued."""
+
+    session_id: int
+    participant_id: int | None = None
+    is_host: bool = False
+
+
+def clock() -> float:
+    """Return the current time in seconds since the epoch (injectable through config)."""
+    return current_app.config["CLOCK"]()
+
+
+def _stamp(now: float) -> datetime:
+    return datetime.fromtimestamp(now, UTC).replace(tzinfo=None)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# Creating and finding sessions.
+
+LIMITS = {
+    "turn_seconds": (30, 300),
+    "rounds": (1, 5),
+    "silence_seconds": (0, 30),
+    "grace_seconds": (0, 60),
+}
+DEFAULTS = {"turn_seconds": 120, "rounds": 3, "silence_seconds": 5, "grace_seconds": 15}
+
+
+def session_form_defaults() -> dict:
+    """Return the values a new session form starts with."""
+    return {"title": "", "prompts": list(DEFAULT_PROMPTS), **DEFAULTS}
+
+
+def clean_text(value, limit: int) -> str | None:
+    """Return the text trimmed and normalised, or None if it is empty, too long or has controls."""
+    if not isinstance(value, str):
+        return None
+    text = " ".join(unicodedata.normalize("NFC", value).split())
+    if not text or len(text) > limit:
+        return None
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in text):
+        return None
+    return text
+
+
+def _number(value, low: float, high: float, whole: bool) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if number != number or not low <= number <= high or (whole and number != int(number)):
+        return None
+    return int(number) if whole else number
+
+
+def validate_session(data: dict) -> tuple[dict, dict]:
+    """Return (clean settings, errors by field) for a host's new session."""
+    errors, clean = {}, {}
+    title = clean_text(data.get("title", ""), 80)
+    if title is None:
+        errors["title"] = "Give the session a title of up to 80 characters."
+    clean["title"] = title
+    prompts = data.get("prompts", DEFAULT_PROMPTS)
+    if not isinstance(prompts, list) or not 1 <= len(prompts) <= 5:
+        prompts = None
+    else:
+        prompts = [
+            clean_text(p, 200) for p in prompts if not (isinstance(p, str) and not p.strip())
+        ]
+    if not prompts or None in prompts:
+        errors["prompts"] = "Write one to five prompts, each up to 200 characters."
+    clean["prompts"] = prompts
+    short_ok = current_app.config["ALLOW_SHORT_TURNS"]
+    for name, (low, high) in LIMITS.items():
+        if name == "turn_seconds" and short_ok:
+            low = 1
+        value = _number(data.get(name, DEFAULTS[name]), low, high, whole=name == "rounds")
+        if value is None:
+            errors[name] = f"Choose a whole number from {low} to {high}."
+        clean[name] = value
+    return clean, errors
+
+
+def create_session(data: dict) -> tuple[Session, str]:
+    """Create a session from the host's form and return it with the host key (shown once)."""
+    clean, errors = validate_session(data)
+    if errors:
+        raise Invalid(errors)
+    host_key = secrets.token_urlsafe(18)
+    for _ in range(RETRIES):
+        session = Session(
+            code=secrets.token_urlsafe(6),
+            host_key_hash=_digest(host_key),
+            created_at=_stamp(clock()),
+            **clean,
+        )
+        db.session.add(session)
+        try:
+            db.session.commit()
+            return session, host_key
+        except IntegrityError:  # pragma: no cover - a 48-bit code collided
+            db.session.rollback()
+    raise Refused("busy", "Please try again.")  # pragma: no cover
+
+
+class Invalid(Refused):
+    """A form with fields to fix."""
+
+    def __init__(self, fields: dict):
+        super().__init__("invalid", "Some settings need another look.")
+        self.fields = fields
+
+
+def find_session(code) -> Session:
+    """Return the session with this public code, or refuse."""
+    session = None
+    if isinstance(code, str) and len(code) <= 16:
+        session = db.session.scalar(select(Session).where(Session.code == code))
+    if session is None:
+        raise Refused("unknown_session", "We can't find that session. Check the link.")
+    return session
+
+
+def full_room_seconds(session: Session, cap: int) -> float:
+    """Return how long a full room takes, from the start to the end of the last turn."""
+    return session.rounds * cap * (session.turn_seconds + session.silence_seconds)
+
+
+# Identity.
+
+
+def identify(auth) -> Caller:
+    """Return who is connecting, from the secrets in their Socket.IO ``auth``, or refuse."""
+    if not isinstance(auth, dict) or not isinstance(auth.get("session"), str):
+        raise Refused("bad_auth", "Connect with the session code from your link.")
+    session = find_session(auth["session"])
+    host_key, token = auth.get("host_key"), auth.get("token")
+    is_host = False
+    if host_key is not None:
+        if not isinstance(host_key, str) or not secrets.compare_digest(
+            _digest(host_key), session.host_key_hash
+        ):
+            raise Refused("forged_key", "That host link is not right. Use the link you were given.")
+        is_host = True
+    participant = None
+    if token is not None:
+        participant = _participant_by_token(session, token)
+        if participant is None:
+            raise Refused("unknown_participant", "We don't recognise you here; please join again.")
+    if not is_host and participant is None:
+        raise Refused("bad_auth", "Join the session with your first name first.")
+    return Caller(session.id, participant.id if participant else None, is_host)
+
+
+def _participant_by_token(session: Session, token) -> Participant | None:
+    if not isinstance(token, str) or len(token) > 100:
+        return None
+    return db.session.scalar(
+        select(Participant).where(
+            Participant.session_id == session.id, Participant.token_hash == _digest(token)
+        )
+    )
+
+
+# Joining.
+
+
+def join(code, name) -> tuple[Participant, str, Changes]:
+    """Add someone to a session by first name and return them, their token and the changes."""
+    session = find_session(code)
+    clean = clean_text(name, 40)
+    if clean is None:
+        raise Refused("invalid_name", "Please give a first name of 1 to 40 letters.")
+    token = secrets.token_urlsafe(18)
+    for _ in range(RETRIES):
+        db.session.expire_all()
+        session = db.session.get(Session, session.id)
+        if session.status == "ended":
+            raise Refused("ended", "This session has ended. Thank you for coming.")
+        now = clock()
+        participant = Participant(
+            session_id=session.id,
+            public_id="p" + secrets.token_hex(4),
+            token_hash=_digest(token),
+            name=_distinct_name(session, clean),
+            joined_at=_stamp(now),
+        )
+        db.session.add(participant)
+        if not _bump_session(session, status=session.status):
+            db.session.rollback()
+            continue
+        db.session.flush()
+        changes = Changes(sessions={session.id})
+        if session.status == "running":
+            try:
+                changes.add(_place_latecomer(session, participant, now))
+            except (_Lost, IntegrityError):
+                db.session.rollback()
+                continue
+        db.session.commit()
+        return participant, token, changes
+    raise Refused("busy", "Lots of people are joining at once; please try again.")
+
+
+def _distinct_name(session: Session, name: str) -> str:
+    taken = {p.name for p in session.participants}
+    if name not in taken:
+        return name
+    n = 2
+    while f"{name} {n}" in taken:
+        n += 1
+    return f"{name} {n}"
+
+
+def _bump_session(session: Session, **values) -> bool:
+    """Compare-and-set the session row; return False if someone else wrote first."""
+    result = db.session.execute(
+        update(Session)
+        .where(Session.id == session.id, Session.version == session.version)
+        .values(version=session.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _place_latecomer(session: Session, participant: Participant, now: float) -> Changes:
+    """Put a latecomer in the room with the most space, or a new room when all are full."""
+    rooms = sorted(
+        (r for r in session.rooms if engine.from_dict(r.state).has_space),
+        key=lambda r: (len(r.state["members"]), r.number),
+    )
+    if rooms:
+        room = rooms[0]
+        state, effects = engine.join(engine.from_dict(room.state), participant.public_id, now)
+        if not _write_room(room, state, effects, now):
+            raise _Lost()
+    else:
+        number = max((r.number for r in session.rooms), default=0) + 1
+        state, effects = engine.open_room([participant.public_id], _settings(session), now)
+        room = Room(session_id=session.id, number=number, state=engine.to_dict(state))
+        db.session.add(room)
+        db.session.flush()
+    participant.room_id = room.id
+    return Changes(rooms={room.id})
+
+
+class _Lost(Exception):
+    """Another writer changed the room first; the caller retries from a fresh read."""
+
+
+def _settings(session: Session) -> engine.Settings:
+    config = current_app.config
+    return engine.Settings(
+        turn_seconds=session.turn_seconds,
+        rounds=session.rounds,
+        silence_seconds=session.silence_seconds,
+        grace_seconds=session.grace_seconds,
+        away_wait_seconds=config["AWAY_WAIT_SECONDS"],
+        room_cap=config["ROOM_CAP"],
+    )
+
+
+# Presence.
+
+
+def set_present(participant_id: int, present: bool) -> Changes:
+    """Record that a participant's last screen went away, or their first came back."""
+    participant = db.session.get(Participant, participant_id)
+    changes = Changes()
+    if participant is None:
+        return changes
+    if participant.present != present:
+        participant.present = present
+        db.session.commit()
+        changes.sessions.add(participant.session_id)
+    if participant.room_id is not None:
+        changes.add(
+            _change_room(
+                participant.room_id,
+                lambda room, now: engine.set_presence(room, participant.public_id, present, now),
+            )
+        )
+    return changes
+
+
+def forget_presence() -> None:
+    """Mark everyone as not connected: called once when a single server process starts."""
+    db.session.execute(update(Participant).values(present=False))
+    db.session.commit()
+    for room_id in db.session.scalars(select(Room.id).where(Room.closed_at.is_(None))).all():
+        _change_room(room_id, _everyone_absent)
+
+
+def _everyone_absent(room: engine.Room, now: float):
+    effects = []
+    for member in room.members:
+        room, more = engine.set_presence(room, member.id, False, now)
+        effects += more
+    return room, effects
+
+
+# The host's moves.
+
+
+def start(caller: Caller) -> Changes:
+    """Form balanced rooms from everyone in the lobby and start them."""
+    _require_host(caller)
+    session = db.session.get(Session, caller.session_id)
+    if session.status != "lobby":
+        raise Refused("started", "This session has already started.")
+    people = list(session.participants)
+    if len(people) < 2:
+        raise Refused("too_few", "At least two people are needed to listen to each other.")
+    now = clock()
+    if not _bump_session(session, status="running", started_at=_stamp(now)):
+        db.session.rollback()
+        raise Refused("busy", "Someone joined just then; press Start again.")
+    by_public = {p.public_id: p for p in people}
+    room_ids = set()
+    for number, ids in enumerate(engine.group(list(by_public), _settings(session).room_cap), 1):
+        state, _ = engine.open_room(ids, _settings(session), now)
+        for pid in ids:
+            if not by_public[pid].present:
+                state, _ = engine.set_presence(state, pid, False, now)
+        room = Room(session_id=session.id, number=number, state=engine.to_dict(state))
+        room.deadline = state.deadline
+        db.session.add(room)
+        db.session.flush()
+        room_ids.add(room.id)
+        for pid in ids:
+            by_public[pid].room_id = room.id
+    db.session.commit()
+    return Changes(sessions={caller.session_id}, rooms=room_ids)
+
+
+def host_move(caller: Caller, move: str, room_number, member=None) -> Changes:
+    """Apply pause, resume, extend or skip to one of the host's rooms."""
+    _require_host(caller)
+    if isinstance(room_number, bool) or not isinstance(room_number, int):
+        raise Refused("bad_request", "Say which room, by number.")
+    room = db.session.scalar(
+        select(Room).where(Room.session_id == caller.session_id, Room.number == room_number)
+    )
+    if room is None:
+        raise Refused("unknown_room", "There is no room with that number.")
+    if move == "skip" and not isinstance(member, str):
+        raise Refused("bad_request", "Say who to skip.")
+    seconds = current_app.config["EXTEND_SECONDS"]
+    moves: dict[str, Callable] = {
+        "pause": engine.pause,
+        "resume": engine.resume,
+        "extend": lambda r, now: engine.extend(r, seconds, now),
+        "skip": lambda r, now: engine.skip(r, member, now),
+    }
+    return _change_room(room.id, moves[move])
+
+
+def end_session(caller: Caller) -> Changes:
+    """Close every room and the session, and erase everyone's names."""
+    _require_host(caller)
+    session = db.session.get(Session, caller.session_id)
+    if session.status == "ended":
+        raise Refused("ended", "This session has already ended.")
+    changes = Changes(sessions={session.id})
+    for room in session.rooms:
+        changes.add(_change_room(room.id, engine.close))
+    _finish_session(session.id)
+    return changes
+
+
+def _finish_session(session_id: int) -> None:
+    session = db.session.get(Session, session_id)
+    db.session.refresh(session)
+    if session.status == "ended":
+        return
+    if not _bump_session(session, status="ended", ended_at=_stamp(clock())):
+        db.session.rollback()
+        return _finish_session(session_id)
+    db.session.execute(
+        update(Participant).where(Participant.session_id == session_id).values(name=None)
+    )
+    db.session.commit()
+
+
+def _require_host(caller: Caller) -> None:
+    if not caller.is_host:
+        raise Refused("not_host", "Only the host can do that.")
+
+
+# The speaker's moves.
+
+
+def speaker_move(caller: Caller, move: str) -> Changes:
+    """Finish or pass the caller's own turn."""
+    if caller.participant_id is None:
+        raise Refused("not_participant", "Only someone taking part can speak.")
+    participant = db.session.get(Participant, caller.participant_id)
+    if participant.room_id is None:
+        raise Refused("not_in_room", "You are not in a room yet.")
+    step = engine.finish if move == "finish" else engine.pass_turn
+    return _change_room(participant.room_id, lambda r, now: step(r, participant.public_id, now))
+
+
+# Time.
+
+
+def tick_due(now: float) -> Changes:
+    """Move on every room whose deadline has passed."""
+    changes = Changes()
+    due = db.session.scalars(select(Room.id).where(Room.deadline <= now)).all()
+    for room_id in due:
+        try:
+            changes.add(_change_room(room_id, engine.tick, now=now))
+        except Refused:  # pragma: no cover - tick never refuses; stay alive regardless
+            current_app.logger.exception("tick refused for room %s", room_id)
+    return changes
+
+
+# The compare-and-set at the heart of it.
+
+
+def _change_room(room_id: int, move: Callable, now: float | None = None) -> Changes:
+    """Apply ``move(room, now)`` to the stored room, retrying if another writer got there first."""
+    for _ in range(RETRIES):
+        db.session.expire_all()
+        row = db.session.get(Room, room_id)
+        at = clock() if now is None else now
+        state = engine.from_dict(row.state)
+        new, effects = move(state, at)
+        if new == state:
+            return Changes()
+        if _write_room(row, new, effects, at):
+            session_id = row.session_id
+            db.session.commit()
+            if new.phase == engine.Phase.CLOSED:
+                _end_if_all_closed(session_id)
+            return Changes(rooms={room_id}, sessions={session_id})
+        db.session.rollback()
+    raise Refused("busy", "Lots happened at once; please try again.")
+
+
+def _write_room(row: Room, state: engine.Room, effects: list, now: float) -> bool:
+    closed = state.phase == engine.Phase.CLOSED
+    result = db.session.execute(
+        update(Room)
+        .where(Room.id == row.id, Room.version == row.version)
+        .values(
+            state=engine.to_dict(state),
+            version=row.version + 1,
+            deadline=state.deadline,
+            closed_at=_stamp(now) if closed and row.closed_at is None else row.closed_at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    _record(row, effects)
+    return True
+
+
+def _record(row: Room, effects: list) -> None:
+    """Write when turns happened and how they ended: never anything anyone said."""
+    ended = [e for e in effects if isinstance(e, engine.TurnEnded)]
+    if not ended:
+        return
+    ids = dict(
+        db.session.execute(
+            select(Participant.public_id, Participant.id).where(
+                Participant.session_id == row.session_id
+            )
+        ).all()
+    )
+    for e in ended:
+        db.session.add(
+            Turn(
+                room_id=row.id,
+                participant_id=ids[e.member],
+                round=e.round,
+                outcome=str(e.outcome),
+                began_at=_stamp(e.began) if e.began is not None else None,
+                ended_at=_stamp(e.at),
+            )
+        )
+
+
+def _end_if_all_closed(session_id: int) -> None:
+    rooms = db.session.scalars(select(Room).where(Room.session_id == session_id)).all()
+    if rooms and all(r.closed_at is not None for r in rooms):
+        _finish_session(session_id)

@@ -1,0 +1,105 @@
+"""Whole-state snapshots sent to screens: one shape for everyone, views derived by the client."""
+
+from __future__ import annotations
+
+from . import engine
+from .models import Room, Session
+from .services import full_room_seconds
+
+
+def session_summary(session: Session, cap: int) -> dict:
+    """Return what every screen may know about the session itself."""
+    return {
+        "code": session.code,
+        "title": session.title,
+        "status": session.status,
+        "prompts": list(session.prompts),
+        "turn_seconds": session.turn_seconds,
+        "rounds": session.rounds,
+        "silence_seconds": session.silence_seconds,
+        "grace_seconds": session.grace_seconds,
+        "room_cap": cap,
+        "full_room_seconds": full_room_seconds(session, cap),
+    }
+
+
+def lobby(session: Session, cap: int, now: float) -> dict:
+    """Return the lobby snapshot: who has arrived, and the session's shape."""
+    numbers = {room.id: room.number for room in session.rooms}
+    return {
+        "version": session.version,
+        "server_now": now,
+        "session": session_summary(session, cap),
+        "people": [
+            {
+                "id": p.public_id,
+                "name": p.name,
+                "present": p.present,
+                "room": numbers.get(p.room_id),
+            }
+            for p in session.participants
+        ],
+    }
+
+
+def console(session: Session, cap: int, now: float) -> dict:
+    """Return the host's snapshot: the lobby plus every room."""
+    names = _names(session)
+    snapshot = lobby(session, cap, now)
+    snapshot["rooms"] = [room_view(room, session, names) for room in session.rooms]
+    return snapshot
+
+
+def room(row: Room, session: Session, now: float) -> dict:
+    """Return the snapshot that everyone in one room receives."""
+    return {
+        "version": row.version,
+        "server_now": now,
+        "session": {"code": session.code, "title": session.title, "status": session.status},
+        "room": room_view(row, session, _names(session)),
+    }
+
+
+def _names(session: Session) -> dict[str, str | None]:
+    return {p.public_id: p.name for p in session.participants}
+
+
+def room_view(row: Room, session: Session, names: dict) -> dict:
+    """Return one room's state as screens see it."""
+    state = engine.from_dict(row.state)
+    prompts = session.prompts
+    return {
+        "number": row.number,
+        "version": row.version,
+        "phase": str(state.phase),
+        "paused": state.paused,
+        "paused_left": state.paused_left,
+        "round": state.round,
+        "rounds": state.settings.rounds,
+        "prompt": prompts[(state.round - 1) % len(prompts)] if state.round else None,
+        "turn": state.turn,
+        "current": state.current,
+        "deadline": state.deadline,
+        "turn_seconds": state.settings.turn_seconds,
+        "silence_seconds": state.settings.silence_seconds,
+        "grace_seconds": state.settings.grace_seconds,
+        "queue": list(state.queue),
+        "outcomes": [{"id": m, "outcome": str(o)} for m, o in state.outcomes],
+        "members": [
+            {"id": m.id, "name": names.get(m.id), "present": m.present, "away": m.away}
+            for m in state.members
+        ],
+        "expected_end": expected_end(state),
+    }
+
+
+def expected_end(state: engine.Room) -> float | None:
+    """Return when the room should finish at its set pace, or None when it cannot be said."""
+    if state.phase in (engine.Phase.GATHERING, engine.Phase.CLOSED) or state.deadline is None:
+        return None
+    s = state.settings
+    per_turn = s.turn_seconds + s.silence_seconds
+    left_now = s.turn_seconds if state.phase == engine.Phase.SILENCE else 0
+    later_this_round = max(0, len(state.queue) - 1) * per_turn
+    later_rounds = (s.rounds - state.round) * len(state.members) * per_turn
+    return state.deadline + left_now + later_this_round + later_rounds

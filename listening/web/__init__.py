@@ -1,0 +1,1 @@
+"""The web layer: HTTP pages and API, Socket.IO events, and the one emit path."""

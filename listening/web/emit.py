@@ -1,0 +1,59 @@
+"""The one emit path: every snapshot leaves the server through ``publish``."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from .. import snapshots
+from ..extensions import db, socketio
+from ..models import Room, Session
+from ..services import Changes, clock
+
+
+def lobby_channel(session_id: int) -> str:
+    """Return the channel every screen of a session listens on."""
+    return f"lobby:{session_id}"
+
+
+def host_channel(session_id: int) -> str:
+    """Return the channel the host's screens listen on."""
+    return f"host:{session_id}"
+
+
+def person_channel(public_id: str) -> str:
+    """Return the channel all of one participant's screens listen on."""
+    return f"p:{public_id}"
+
+
+def publish(changes: Changes) -> None:
+    """Send fresh snapshots for everything that changed."""
+    if not changes.rooms and not changes.sessions:
+        return
+    db.session.expire_all()
+    cap, now = current_app.config["ROOM_CAP"], clock()
+    sessions = set(changes.sessions)
+    for room_id in sorted(changes.rooms):
+        row = db.session.get(Room, room_id)
+        sessions.add(row.session_id)
+        snapshot = snapshots.room(row, row.session, now)
+        for member in row.state["members"]:
+            socketio.emit("room", snapshot, to=person_channel(member["id"]))
+    for session_id in sorted(sessions):
+        session = db.session.get(Session, session_id)
+        socketio.emit("console", snapshots.console(session, cap, now), to=host_channel(session_id))
+        socketio.emit("lobby", snapshots.lobby(session, cap, now), to=lobby_channel(session_id))
+
+
+def send_current(session_id: int, public_id: str | None, is_host: bool, sid: str) -> None:
+    """Send one connection everything it may see right now."""
+    db.session.expire_all()
+    cap, now = current_app.config["ROOM_CAP"], clock()
+    session = db.session.get(Session, session_id)
+    socketio.emit("lobby", snapshots.lobby(session, cap, now), to=sid)
+    if is_host:
+        socketio.emit("console", snapshots.console(session, cap, now), to=sid)
+    if public_id is not None:
+        participant = next(p for p in session.participants if p.public_id == public_id)
+        if participant.room_id is not None:
+            row = db.session.get(Room, participant.room_id)
+            socketio.emit("room", snapshots.room(row, session, now), to=sid)
