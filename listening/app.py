@@ -31,6 +31,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
 
+    # Handlers must be declared before the first init_app so every app's server gets them.
+    from .web import events, pages
+
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
     socketio.init_app(
@@ -45,7 +48,6 @@ def create_app(test_config: dict | None = None) -> Flask:
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
     from . import cli
-    from .web import events, pages
 
     app.register_blueprint(pages.bp)
     events.register()
@@ -58,4 +60,6 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Erased names are overwritten on disk, not just unlinked.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()

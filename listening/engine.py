@@ -103,7 +103,7 @@ class Room:
     @property
     def current(self) -> str | None:
         """Return the id of who has, or is about to have, the floor."""
-        if self.phase in (Phase.GATHERING, Phase.CLOSED) or not self.queue:
+        if self.phase == Phase.CLOSED or not self.queue:
             return None
         return self.queue[0]
 

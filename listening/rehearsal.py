@@ -47,7 +47,7 @@ class Person:
         self.refusals: list[dict] = []
         self.changed = threading.Condition()
         self._timer: threading.Timer | None = None
-        self.sio = socketio.Client(reconnection=True, reconnection_delay=0.2)
+        self.sio = socketio.Client(reconnection_delay=0.2, reconnection_delay_max=1)
         self.sio.on("room", self._on_room)
         self.sio.on("lobby", self._on_lobby)
 
@@ -108,7 +108,10 @@ class Person:
         return self._send("pass")
 
     def _send(self, event: str, payload: dict | None = None) -> dict:
-        reply = self.sio.call(event, payload or {}, timeout=10)
+        try:
+            reply = self.sio.call(event, payload or {}, timeout=10)
+        except socketio.exceptions.SocketIOError as error:
+            reply = {"ok": False, "error": "no_reply", "message": repr(error)}
         if not reply.get("ok"):
             self.refusals.append(reply)
         return reply
@@ -126,7 +129,7 @@ class Host:
         self.server, self.code, self.key = server, code, host_key
         self.console: dict | None = None
         self.changed = threading.Condition()
-        self.sio = socketio.Client(reconnection=True, reconnection_delay=0.2)
+        self.sio = socketio.Client(reconnection_delay=0.2, reconnection_delay_max=1)
         self.sio.on("console", self._on_console)
 
     def connect(self) -> None:

@@ -47,6 +47,8 @@ def console(session: Session, cap: int, now: float) -> dict:
     names = _names(session)
     snapshot = lobby(session, cap, now)
     snapshot["rooms"] = [room_view(room, session, names) for room in session.rooms]
+    # Grows with every change to the lobby or any room, so the newest console always wins.
+    snapshot["version"] = session.version + sum(room.version for room in session.rooms)
     return snapshot
 
 

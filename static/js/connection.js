@@ -1,0 +1,120 @@
+// One Socket.IO connection to a session, with the snapshot rules from docs/protocol.md:
+// snapshots are whole, carry a version, and an older one than the newest seen is ignored.
+// `io` is the global defined by /static/vendor/socket.io.min.js.
+
+import { ServerClock } from "./clock.js";
+
+const RESYNC_CLOCK_MS = 60_000;
+const ANSWER_TIMEOUT_MS = 8000;
+
+/** Return the key a snapshot's version is counted under: its kind, and its room if any. */
+export function snapshotKey(kind, snapshot) {
+  return kind === "room" ? `room:${snapshot.room?.number}` : kind;
+}
+
+/**
+ * Connect with `auth` and call `handlers.snapshot(kind, data)` for each new snapshot.
+ *
+ * Other handlers: `refused(data)` for a refused connection ({error, message}),
+ * `status(state)` with "connected" or "reconnecting", and `tick()` to redraw now (after a
+ * clock measurement, or when the tab comes back to the foreground).
+ * Returns {socket, clock, send(event, payload), reconnect(auth)}.
+ */
+export function connect(auth, handlers) {
+  const clock = new ServerClock();
+  const newest = new Map();
+  const socket = io({ auth });
+
+  function accept(kind, snapshot) {
+    if (!snapshot || typeof snapshot.version !== "number") return;
+    const key = snapshotKey(kind, snapshot);
+    if (newest.has(key) && snapshot.version < newest.get(key)) return;
+    newest.set(key, snapshot.version);
+    if (typeof snapshot.server_now === "number" && clock.fromSnapshot(snapshot.server_now)) {
+      clock.measure(socket);
+    }
+    handlers.snapshot(kind, snapshot);
+  }
+
+  for (const kind of ["lobby", "room", "console"]) {
+    socket.on(kind, (snapshot) => accept(kind, snapshot));
+  }
+
+  socket.on("connect", async () => {
+    handlers.status?.("connected");
+    // A few round trips straight away; the shortest gives the best offset.
+    for (let i = 0; i < 3; i += 1) await clock.measure(socket);
+    handlers.tick?.();
+  });
+
+  socket.on("disconnect", (reason) => {
+    // Our own disconnect (to reconnect as someone else) is not a lost connection.
+    if (reason !== "io client disconnect") handlers.status?.("reconnecting");
+  });
+
+  socket.on("connect_error", (err) => {
+    if (err && err.data && err.data.error) {
+      handlers.refused?.(err.data);
+    } else if (!socket.active) {
+      // The server said no without a reason we know.
+      handlers.refused?.({ error: "refused", message: err?.message || "" });
+    } else {
+      handlers.status?.("reconnecting");
+    }
+  });
+
+  setInterval(() => clock.measure(socket), RESYNC_CLOCK_MS);
+
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState !== "visible") return;
+    handlers.tick?.();
+    if (socket.connected) {
+      socket.emit("sync", {}, () => {});
+      clock.measure(socket).then(() => handlers.tick?.());
+    } else if (socket.active) {
+      // Still meant to be connected (a phone that slept): retry now rather than after backoff.
+      socket.connect();
+    }
+  });
+
+  /** Send an event and resolve with the server's reply, or a sentence if none came. */
+  function send(event, payload = {}) {
+    return new Promise((resolve) => {
+      if (!socket.connected) {
+        resolve({ ok: false, error: "offline", message: "Not connected just now. Trying again…" });
+        return;
+      }
+      socket.timeout(ANSWER_TIMEOUT_MS).emit(event, payload, (err, reply) => {
+        if (err || !reply) {
+          resolve({ ok: false, error: "timeout", message: "No answer from the server. Please try again." });
+        } else {
+          resolve(reply);
+        }
+      });
+    });
+  }
+
+  /** Connect again as someone else (for a host who has just joined to take part). */
+  function reconnect(newAuth) {
+    socket.auth = newAuth;
+    socket.disconnect();
+    socket.connect();
+  }
+
+  return { socket, clock, send, reconnect };
+}
+
+/** Return a sentence for a refused connection, preferring the server's own. */
+export function refusalMessage(data) {
+  if (data && data.message) return data.message;
+  switch (data && data.error) {
+    case "unknown_session":
+      return "We can't find that session. Check the link you were given.";
+    case "forged_key":
+      return "This host link isn't right for this session. Open the complete host link you saved.";
+    case "unknown_participant":
+      return "We don't recognise this browser for this session. Please join again.";
+    default:
+      return "We couldn't connect you to the session. Please reload the page.";
+  }
+}

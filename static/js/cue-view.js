@@ -1,0 +1,137 @@
+// Draws a cue (from cue.js) into the markup of templates/_cue.html, announces changes
+// politely, and plays the optional chime. The markup is built once by the server; this
+// only changes text, `hidden` and a few data attributes, so focus is never lost to a redraw.
+
+import { announcement, chimeFor, formatClock, formatTimeOfDay } from "./cue.js";
+import { chime } from "./chime.js";
+
+const RING_LENGTH = 2 * Math.PI * 90; // the ring's radius in templates/_cue.html
+
+function setText(el, text) {
+  if (!el) return;
+  const value = text ?? "";
+  if (el.textContent !== value) el.textContent = value;
+  el.hidden = value === "";
+}
+
+/** Say `text` through a polite live region, even if it is the same as last time. */
+export function announce(region, text) {
+  if (!region || !text) return;
+  region.textContent = "";
+  setTimeout(() => {
+    region.textContent = text;
+  }, 60);
+}
+
+/**
+ * Return a view over the cue markup in `root`.
+ *
+ * `actions.finish()` and `actions.pass()` return promises of the server's acknowledgement
+ * ({ok, message}); a refusal's message is shown beside the buttons.
+ */
+export function createCueView(root, announcer, actions) {
+  const part = (name) => root.querySelector(`[data-part="${name}"]`);
+  const el = {
+    round: part("round"),
+    prompt: part("prompt"),
+    promptWrap: part("prompt-wrap"),
+    heading: part("heading"),
+    detail: part("detail"),
+    aside: part("aside"),
+    timerWrap: part("timer-wrap"),
+    ring: part("ring"),
+    ringLeft: part("ring-left"),
+    time: part("time"),
+    caption: part("caption"),
+    actions: part("actions"),
+    message: part("message"),
+    spokenWrap: part("spoken-wrap"),
+    spoken: part("spoken"),
+    end: part("end"),
+  };
+  const buttons = [...root.querySelectorAll("[data-action]")];
+  let previous = null;
+  let spokenKey = "";
+
+  async function act(name) {
+    buttons.forEach((b) => (b.disabled = true));
+    setText(el.message, "");
+    const reply = await actions[name]();
+    buttons.forEach((b) => (b.disabled = false));
+    if (reply && reply.ok === false) setText(el.message, reply.message);
+  }
+  for (const button of buttons) {
+    button.addEventListener("click", () => act(button.dataset.action));
+  }
+
+  function drawTimer(timer) {
+    el.timerWrap.hidden = !timer;
+    if (!timer) return;
+    setText(el.time, formatClock(timer.seconds));
+    el.time.hidden = false;
+    setText(el.caption, timer.caption);
+    // An <svg> has no `hidden` property, only the attribute.
+    el.ring.toggleAttribute("hidden", !timer.ring);
+    if (timer.ring) {
+      const fraction = timer.total ? Math.min(1, timer.seconds / timer.total) : 0;
+      el.ringLeft.style.strokeDashoffset = String(RING_LENGTH * (1 - fraction));
+      // A rounded end would leave a dot on an empty ring.
+      el.ringLeft.style.visibility = fraction > 0 ? "" : "hidden";
+    }
+  }
+
+  function drawSpoken(spoken) {
+    const key = JSON.stringify(spoken);
+    if (key === spokenKey) return;
+    spokenKey = key;
+    if (!spoken.length) {
+      const li = document.createElement("li");
+      li.className = "nobody";
+      li.textContent = "Nobody yet";
+      el.spoken.replaceChildren(li);
+      return;
+    }
+    el.spoken.replaceChildren(
+      ...spoken.map(({ name, note }) => {
+        const li = document.createElement("li");
+        li.textContent = name;
+        if (note) {
+          const small = document.createElement("span");
+          small.className = "note";
+          small.textContent = ` (${note})`;
+          li.append(small);
+        }
+        return li;
+      }),
+    );
+  }
+
+  /** Draw `cue`, announcing and chiming only if something changed since the last one. */
+  function render(cue) {
+    root.dataset.kind = cue.kind;
+    root.dataset.low = String(Boolean(cue.mine && cue.low));
+    setText(el.round, cue.round);
+    setText(el.prompt, cue.prompt);
+    if (el.promptWrap) el.promptWrap.hidden = !cue.round && !cue.prompt;
+    setText(el.heading, cue.heading);
+    setText(el.detail, cue.detail);
+    setText(el.aside, cue.aside);
+    drawTimer(cue.timer);
+    el.actions.hidden = !cue.canAct;
+    if (!cue.canAct) setText(el.message, "");
+    el.spokenWrap.hidden = cue.kind === "closed" || cue.round == null;
+    drawSpoken(cue.spoken);
+    setText(el.end, cue.expectedEnd ? `Expected to finish about ${formatTimeOfDay(cue.expectedEnd)}` : "");
+
+    if (root.contains(document.activeElement) && document.activeElement.closest("[hidden]")) {
+      el.heading.focus();
+    }
+    const said = announcement(previous, cue);
+    if (said) announce(announcer, said);
+    const sound = chimeFor(previous, cue);
+    if (sound) chime(sound);
+    previous = cue;
+  }
+
+  return { render, root };
+}

@@ -1,0 +1,269 @@
+// What a person in a room should see, worked out from a `room` snapshot.
+//
+// Everything here is a pure function of (room, myId, now): no DOM, no clock, no socket.
+// `now` is the server's time in seconds (the caller adds its clock offset), so every
+// screen in a room draws the same countdown from the same deadline.
+
+/** Seconds left at which the speaker gets a soft hint and an announcement. */
+export const LOW_TIME_SECONDS = 30;
+
+/** The rule, in a few words, for everyone who is listening. */
+export const LISTEN_RULE = "Listen. No need to respond or fix.";
+
+const OUTCOME_NOTES = { spoke: "", passed: "passed", away: "away", skipped: "skipped" };
+
+/** Return seconds as m:ss, rounding up so a turn shows 0:00 only when it is over. */
+export function formatClock(seconds) {
+  const whole = Math.max(0, Math.ceil(seconds ?? 0));
+  const minutes = Math.floor(whole / 60);
+  const rest = String(whole % 60).padStart(2, "0");
+  return `${minutes}:${rest}`;
+}
+
+/** Return an epoch time as a local 24-hour clock time, like 14:35. */
+export function formatTimeOfDay(epochSeconds) {
+  const date = new Date(epochSeconds * 1000);
+  const hours = String(date.getHours()).padStart(2, "0");
+  const minutes = String(date.getMinutes()).padStart(2, "0");
+  return `${hours}:${minutes}`;
+}
+
+/** Return "1 more person" / "3 more people". */
+export function morePeople(count) {
+  return count === 1 ? "1 more person" : `${count} more people`;
+}
+
+/** Return the seconds left in the room's current phase, frozen while paused; null if timeless. */
+export function secondsLeft(room, now) {
+  if (room.paused) return Math.max(0, room.paused_left ?? 0);
+  if (room.deadline == null) return null;
+  return Math.max(0, room.deadline - now);
+}
+
+/** Return a member's name by id, or a neutral word if it is not known (or already erased). */
+export function nameOf(room, id) {
+  const member = (room.members || []).find((m) => m.id === id);
+  return member?.name || "someone";
+}
+
+/** Return this round's finished turns as names with a quiet note for passes and absences. */
+export function spokenThisRound(room) {
+  return (room.outcomes || []).map(({ id, outcome }) => ({
+    id,
+    name: nameOf(room, id),
+    outcome,
+    note: OUTCOME_NOTES[outcome] ?? outcome,
+  }));
+}
+
+/** Return "Round 2 of 3", or null before the first round. */
+export function roundLabel(room) {
+  return room.round > 0 ? `Round ${room.round} of ${room.rounds}` : null;
+}
+
+/** Return the closing cue, also used when the session ended before a room was formed. */
+export function closedCue() {
+  return {
+    kind: "closed",
+    heading: "Thank you for listening",
+    detail: "The space has closed. Nothing said here leaves it.",
+    aside: "You can close this page.",
+    mine: false,
+    canAct: false,
+    timer: null,
+    low: false,
+    round: null,
+    prompt: null,
+    spoken: [],
+    expectedEnd: null,
+    moment: "closed",
+    say: "Thank you for listening",
+    chime: null,
+  };
+}
+
+/**
+ * Return what to show one person in a room at time `now`.
+ *
+ * The result is plain data: the cue heading and its quieter lines, whether the speaker's
+ * buttons apply, the timer, and a `moment` key that changes only when something worth
+ * announcing happens (with `say`, the sentence to announce, and `chime`, which chime fits).
+ */
+export function cueFor(room, myId, now) {
+  if (room.phase === "closed") return closedCue();
+  const base = {
+    mine: false,
+    canAct: false,
+    timer: null,
+    low: false,
+    round: roundLabel(room),
+    prompt: room.round > 0 ? room.prompt : null,
+    spoken: spokenThisRound(room),
+    expectedEnd: room.expected_end ?? null,
+    chime: null,
+  };
+  if (room.phase === "gathering") {
+    return {
+      ...base,
+      kind: "gathering",
+      heading: "Waiting for someone else to join your room",
+      detail: "The first round begins as soon as a second person arrives.",
+      aside: null,
+      moment: "gathering",
+      say: "Waiting for someone else to join your room",
+    };
+  }
+  const cue = room.paused ? pausedCue(room, myId, now) : runningCue(room, myId, now);
+  return { ...base, ...cue };
+}
+
+function runningCue(room, myId, now) {
+  const current = room.current;
+  const name = nameOf(room, current);
+  const left = secondsLeft(room, now);
+  const turnTimer = (seconds) => ({
+    seconds,
+    total: Math.max(room.turn_seconds, seconds),
+    ring: true,
+  });
+
+  if (room.phase === "speaking" || room.phase === "grace") {
+    const over = room.phase === "grace";
+    if (current === myId) {
+      const seconds = over ? 0 : left;
+      return {
+        kind: "speaking",
+        heading: "You are speaking",
+        detail: over ? "Time's up — finish when you're ready" : "Take your time. Passing is fine.",
+        aside: null,
+        mine: true,
+        canAct: true,
+        timer: { ...turnTimer(seconds), caption: over ? "Time's up" : "left" },
+        low: over || seconds <= LOW_TIME_SECONDS,
+        moment: `${over ? "grace" : "speaking"}:${room.turn}:me`,
+        say: over ? "Time's up" : "You are speaking",
+        chime: over ? "timesup" : null,
+      };
+    }
+    const next = nextLine(room, myId);
+    return {
+      kind: "listening",
+      heading: `Listening to ${name}`,
+      detail: LISTEN_RULE,
+      aside: next,
+      timer: { ...turnTimer(over ? 0 : left), caption: over ? "Time's up" : "left" },
+      // Listeners hear of a new speaker once; the speaker's grace is theirs, not announced.
+      moment: `speaking:${room.turn}:${current}`,
+      say: next === "You are next" ? `${name} is speaking. You are next` : `${name} is speaking`,
+      chime: next === "You are next" && !room.silence_seconds ? "next" : null,
+    };
+  }
+
+  if (room.phase === "silence") {
+    if (current === myId) {
+      return {
+        kind: "next",
+        heading: "You are next",
+        detail: "A short silence first. Your turn begins in a moment.",
+        aside: null,
+        timer: { seconds: left, total: room.silence_seconds, ring: false, caption: "until your turn" },
+        moment: `silence:${room.turn}:me`,
+        say: "You are next",
+        chime: "next",
+      };
+    }
+    return {
+      kind: "silence",
+      heading: "Silence",
+      detail: `${name} is next.`,
+      aside: laterLine(room, myId),
+      timer: { seconds: left, total: room.silence_seconds, ring: false, caption: `until ${name}'s turn` },
+      moment: `silence:${room.turn}:${current}`,
+      say: null,
+    };
+  }
+
+  // waiting: the next speaker is not connected; the room waits briefly, then moves on.
+  if (current === myId) {
+    return {
+      kind: "next",
+      heading: "You are next",
+      detail: "Your turn begins in a moment.",
+      aside: null,
+      timer: null,
+      moment: `waiting:${room.turn}:me`,
+      say: "You are next",
+      chime: "next",
+    };
+  }
+  return {
+    kind: "waiting",
+    heading: `Waiting for ${name}`,
+    detail: `Waiting for ${name} to reconnect. If they don't, the room moves on.`,
+    aside: laterLine(room, myId),
+    timer: left == null ? null : { seconds: left, total: null, ring: false, caption: "before moving on" },
+    moment: `waiting:${room.turn}:${current}`,
+    say: null,
+  };
+}
+
+function pausedCue(room, myId, now) {
+  const speaking = room.phase === "speaking" || room.phase === "grace";
+  const mine = speaking && room.current === myId;
+  const seconds = room.phase === "grace" ? 0 : secondsLeft(room, now);
+  let aside;
+  if (mine) aside = "Your turn carries on when the host resumes.";
+  else if (speaking) aside = `${nameOf(room, room.current)} has the floor.`;
+  else if (room.current === myId) aside = "You are next";
+  else aside = laterLine(room, myId);
+  return {
+    kind: "paused",
+    heading: "Paused",
+    detail: "The host has paused the room. The clock is stopped.",
+    aside,
+    mine,
+    timer: {
+      seconds,
+      total: speaking ? Math.max(room.turn_seconds, seconds) : null,
+      ring: speaking,
+      caption: "left when it resumes",
+    },
+    moment: "paused",
+    say: "Paused",
+  };
+}
+
+/** Return the quiet line for a listener: next, later in this round, or already heard. */
+function nextLine(room, myId) {
+  const queue = room.queue || [];
+  if (queue[1] === myId) return "You are next";
+  return laterLine(room, myId);
+}
+
+function laterLine(room, myId) {
+  const queue = room.queue || [];
+  const place = queue.indexOf(myId);
+  if (place > 0) return `You speak after ${morePeople(place)}`;
+  const mine = (room.outcomes || []).find((o) => o.id === myId);
+  if (mine && mine.outcome === "passed") return "You passed this round.";
+  if (mine && mine.outcome === "spoke") return "You have had your turn this round.";
+  return null;
+}
+
+/**
+ * Return what to announce on the change from `before` to `after`, or null.
+ *
+ * Only changes are announced (a new speaker, being next, 30 seconds left, time's up),
+ * never the clock itself.
+ */
+export function announcement(before, after) {
+  if (!before || before.moment !== after.moment) return after.say;
+  if (after.mine && after.kind === "speaking" && after.low && !before.low) return "30 seconds left";
+  return null;
+}
+
+/** Return which chime fits the change from `before` to `after` ("next", "timesup"), or null. */
+export function chimeFor(before, after) {
+  if (before && before.moment === after.moment) return null;
+  return after.chime;
+}

@@ -1,0 +1,179 @@
+// The host's view of every room at a glance: a pure summary of each `room` object
+// (from the `console` snapshot) and the cards that show it, with the host's controls.
+
+import { formatClock, formatTimeOfDay, nameOf, roundLabel, secondsLeft } from "./cue.js";
+
+const PHASE_LABELS = {
+  gathering: "Gathering",
+  silence: "Silence",
+  waiting: "Waiting",
+  speaking: "Speaking",
+  grace: "Time's up",
+  closed: "Finished",
+};
+
+/** Return sizes of balanced rooms, as the server forms them: 13 people, cap 8 -> [7, 6]. */
+export function roomSizes(people, cap) {
+  if (people <= 0) return [];
+  const rooms = Math.ceil(people / cap);
+  const base = Math.floor(people / rooms);
+  const extra = people % rooms;
+  return Array.from({ length: rooms }, (_, i) => base + (i < extra ? 1 : 0));
+}
+
+/** Return a sentence saying how people would be split into rooms if the host started now. */
+export function roomsPlan(people, cap) {
+  if (people < 2) return "You need at least 2 people to start.";
+  const sizes = roomSizes(people, cap);
+  if (sizes.length === 1) return `Starting now makes one room of ${people}.`;
+  const last = sizes.pop();
+  return `Starting now makes ${sizes.length + 1} rooms (${sizes.join(", ")} and ${last} people).`;
+}
+
+function names(members) {
+  return members.map((m) => m.name).join(", ");
+}
+
+/** Return what the host needs to see and do for one room at server time `now`. */
+export function roomSummary(room, now) {
+  const current = room.current;
+  const name = current ? nameOf(room, current) : null;
+  const running = !["gathering", "closed"].includes(room.phase);
+  const next = room.queue && room.queue[1] ? nameOf(room, room.queue[1]) : null;
+  let speaker = "";
+  if (room.phase === "speaking") speaker = `${name} is speaking`;
+  else if (room.phase === "grace") speaker = `${name}: time's up`;
+  else if (room.phase === "silence") speaker = `${name} is next`;
+  else if (room.phase === "waiting") speaker = `Waiting for ${name} to reconnect`;
+  else if (room.phase === "gathering") speaker = "Waiting for a second person to join";
+  else speaker = "This room has closed.";
+
+  const away = (room.members || []).filter((m) => m.away);
+  const offline = (room.members || []).filter((m) => !m.present && !m.away);
+  const absent = [
+    away.length ? `Away: ${names(away)}` : "",
+    offline.length ? `Not connected: ${names(offline)}` : "",
+  ].filter(Boolean);
+
+  const left = running ? secondsLeft(room, now) : null;
+  let timeCaption = "left";
+  if (room.phase === "silence") timeCaption = "of silence";
+  if (room.phase === "waiting") timeCaption = "before moving on";
+  if (room.phase === "grace") timeCaption = "of grace";
+  if (room.paused) timeCaption = "left (paused)";
+
+  return {
+    number: room.number,
+    title: `Room ${room.number}`,
+    round: roundLabel(room) ?? "Not started yet",
+    phase: room.paused ? "Paused" : (PHASE_LABELS[room.phase] ?? room.phase),
+    phaseKind: room.paused ? "paused" : room.phase,
+    speaker,
+    time: left == null ? null : formatClock(left),
+    timeCaption,
+    next: running && next && room.phase !== "silence" ? `Next: ${next}` : "",
+    absent: absent.join(". "),
+    end: running && room.expected_end ? `Expected to finish about ${formatTimeOfDay(room.expected_end)}` : "",
+    pause: running ? { action: room.paused ? "resume" : "pause", label: room.paused ? "Resume" : "Pause" } : null,
+    canExtend: running && (room.phase === "speaking" || room.phase === "grace"),
+    skip: running && current ? { member: current, label: `Skip ${name}` } : null,
+  };
+}
+
+function setText(el, text) {
+  const value = text ?? "";
+  if (el.textContent !== value) el.textContent = value;
+  el.hidden = value === "";
+}
+
+/**
+ * Return the room cards in `grid`, built from `template`.
+ *
+ * `send(event, payload)` resolves with the server's acknowledgement; a refusal's message is
+ * shown on the card. Call `render(rooms, now)` as often as you like: it only changes text.
+ */
+export function createRoomCards(grid, template, send) {
+  const cards = new Map();
+
+  function build(number) {
+    const card = template.content.firstElementChild.cloneNode(true);
+    const q = (name) => card.querySelector(`[data-${name}]`);
+    const el = {
+      card,
+      title: q("room-title"),
+      round: q("room-round"),
+      phase: q("room-phase"),
+      speaker: q("room-speaker"),
+      timeWrap: q("room-time-wrap"),
+      time: q("room-time"),
+      timeCaption: q("room-time-caption"),
+      next: q("room-next"),
+      absent: q("room-absent"),
+      end: q("room-end"),
+      message: q("room-message"),
+      pause: card.querySelector('[data-room-action="pause"]'),
+      extend: card.querySelector('[data-room-action="extend"]'),
+      skip: card.querySelector('[data-room-action="skip"]'),
+    };
+    el.title.id = `room-${number}-title`;
+    card.setAttribute("aria-labelledby", el.title.id);
+    el.time.setAttribute("aria-label", `Time left in room ${number}`);
+
+    async function act(button, event, payload) {
+      button.disabled = true;
+      setText(el.message, "");
+      const reply = await send(event, payload);
+      button.disabled = false;
+      if (reply && reply.ok === false) setText(el.message, reply.message);
+    }
+    el.pause.addEventListener("click", () =>
+      act(el.pause, el.pause.dataset.event, { room: number }),
+    );
+    el.extend.addEventListener("click", () => act(el.extend, "extend", { room: number }));
+    // The button names who it skips, so a second click never skips the next person too.
+    el.skip.addEventListener("click", () =>
+      act(el.skip, "skip", { room: number, member: el.skip.dataset.member }),
+    );
+    const after = [...cards.keys()].filter((n) => n > number).sort((a, b) => a - b)[0];
+    grid.insertBefore(card, after != null ? cards.get(after).card : null);
+    cards.set(number, el);
+    return el;
+  }
+
+  function draw(el, s) {
+    el.card.dataset.phase = s.phaseKind;
+    setText(el.title, s.title);
+    setText(el.round, s.round);
+    setText(el.phase, s.phase);
+    setText(el.speaker, s.speaker);
+    el.timeWrap.hidden = s.time == null;
+    if (s.time != null) {
+      setText(el.time, s.time);
+      setText(el.timeCaption, s.timeCaption);
+    }
+    setText(el.next, s.next);
+    setText(el.absent, s.absent);
+    setText(el.end, s.end);
+    el.pause.hidden = !s.pause;
+    if (s.pause) {
+      el.pause.dataset.event = s.pause.action;
+      setText(el.pause, s.pause.label);
+    }
+    el.extend.hidden = !s.canExtend;
+    el.skip.hidden = !s.skip;
+    if (s.skip) {
+      el.skip.dataset.member = s.skip.member;
+      setText(el.skip, s.skip.label);
+    }
+  }
+
+  /** Draw every room in `rooms` at server time `now`. */
+  function render(rooms, now) {
+    for (const room of rooms) {
+      const el = cards.get(room.number) ?? build(room.number);
+      draw(el, roomSummary(room, now));
+    }
+  }
+
+  return { render };
+}

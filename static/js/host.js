@@ -1,0 +1,247 @@
+// The host console: share the link, watch the lobby fill, start, and keep every room
+// at a glance. The host key comes from the URL fragment (#key=...), which browsers never
+// send to the server in HTTP requests. A host who takes part also gets their own cue.
+
+import { setUpChimeToggle } from "./chime.js";
+import { connect, refusalMessage } from "./connection.js";
+import { cueFor } from "./cue.js";
+import { createCueView } from "./cue-view.js";
+import { createRoomCards, roomsPlan } from "./host-console.js";
+import { forgetJoin, joinSession, rememberedJoin } from "./joining.js";
+import { keepScreenOn } from "./wake-lock.js";
+
+const REDRAW_MS = 250;
+
+const $ = (selector) => document.querySelector(selector);
+const code = $("main").dataset.code;
+const hostKey = new URLSearchParams(window.location.hash.slice(1)).get("key");
+
+let joined = rememberedJoin(code);
+let connection = null;
+let consoleSnapshot = null; // the newest `console` snapshot
+let myRoom = null; // the host's own room, when they take part
+
+const roomCards = createRoomCards($("[data-room-grid]"), $("[data-room-template]"), (event, payload) =>
+  connection.send(event, payload),
+);
+const cueView = createCueView($("[data-cue]"), $("[data-announcer]"), {
+  finish: () => connection.send("finish"),
+  pass: () => connection.send("pass"),
+});
+setUpChimeToggle($("[data-chime]"));
+
+// Sharing the participant link.
+
+$("[data-copy]").addEventListener("click", async () => {
+  const field = $("[data-link]");
+  const status = $("[data-copy-status]");
+  try {
+    await navigator.clipboard.writeText(field.value);
+    status.textContent = "Link copied.";
+  } catch {
+    // No clipboard access (an older browser, or no permission): select it for copying by hand.
+    field.focus();
+    field.select();
+    status.textContent = "The link is selected: copy it with your device's copy command.";
+  }
+});
+
+// The lobby and the rooms.
+
+function describePerson(person) {
+  const li = document.createElement("li");
+  const name = document.createElement("span");
+  name.className = "person-name";
+  name.textContent = person.id === joined?.id ? `${person.name} (you)` : person.name;
+  const state = document.createElement("span");
+  state.className = `person-state ${person.present ? "is-here" : "is-away"}`;
+  const where = person.room != null ? `Room ${person.room}, ` : "";
+  state.textContent = `${where}${person.present ? "connected" : "not connected"}`;
+  li.append(name, " ", state);
+  return li;
+}
+
+function drawPeople(snapshot) {
+  const people = snapshot.people || [];
+  const status = snapshot.session.status;
+  $("[data-lobby-heading]").textContent = status === "lobby" ? "Lobby" : "People";
+  if (status === "ended") {
+    // Names are erased when a session ends; only the count is left.
+    const took = people.length === 1 ? "1 person took part." : `${people.length} people took part.`;
+    $("[data-lobby-count]").textContent = took;
+    $("[data-people]").replaceChildren();
+    return;
+  }
+  const here = people.filter((p) => p.present).length;
+  const away = people.length - here;
+  let count = people.length
+    ? `${here} ${here === 1 ? "person" : "people"} connected`
+    : "Nobody has arrived yet.";
+  if (away) count += `, ${away} not connected`;
+  $("[data-lobby-count]").textContent = count;
+  $("[data-people]").replaceChildren(...people.map(describePerson));
+  const cap = snapshot.session.room_cap;
+  const minutes = Math.round((snapshot.session.full_room_seconds || 0) / 60);
+  $("[data-rooms-plan]").textContent =
+    `${roomsPlan(people.length, cap)} A full room of ${cap} takes about ${minutes} minutes.`;
+}
+
+function drawSession(snapshot) {
+  const status = snapshot.session.status;
+  $("[data-start-wrap]").hidden = status !== "lobby";
+  $("[data-end-wrap]").hidden = status === "ended";
+  $("[data-rooms]").hidden = status === "lobby" && !(snapshot.rooms || []).length;
+  $("[data-session-ended]").hidden = status !== "ended";
+  $("[data-take-part]").hidden = status === "ended";
+  $("[data-share]").hidden = status === "ended";
+  keepScreenOn(status !== "ended");
+}
+
+function draw() {
+  const now = connection.clock.now();
+  if (consoleSnapshot) roomCards.render(consoleSnapshot.rooms || [], now);
+  if (myRoom && joined) {
+    $("[data-my-cue]").hidden = false;
+    cueView.render(cueFor(myRoom, joined.id, now));
+  }
+}
+
+function onSnapshot(kind, snapshot) {
+  if (kind === "room") {
+    myRoom = snapshot.room;
+  } else if (kind === "console" || !consoleSnapshot) {
+    // The console snapshot has everything a lobby one has; a lobby one only fills in until then.
+    if (kind === "console") consoleSnapshot = snapshot;
+    drawPeople(snapshot);
+    drawSession(snapshot);
+  }
+  draw();
+}
+
+// Connecting, and what to say when the key or the token is refused.
+
+function showKeyProblem(message) {
+  $("[data-key-problem-message]").textContent = message;
+  const problem = $("[data-key-problem]");
+  problem.hidden = false;
+  for (const part of ["[data-take-part]", "[data-lobby]", "[data-end-wrap]", "[data-rooms]"]) {
+    $(part).hidden = true;
+  }
+  problem.focus();
+}
+
+function authNow() {
+  const auth = { session: code, host_key: hostKey };
+  if (joined) auth.token = joined.token;
+  return auth;
+}
+
+function onRefused(data) {
+  if (data.error === "unknown_participant" && joined) {
+    // The host key is fine; the remembered place in the session is not. Carry on as host.
+    forgetJoin(code);
+    joined = null;
+    showTakingPart();
+    $("[data-join-error]").textContent = "Your earlier place in this session was not recognised. Join again to take part.";
+    connection.reconnect(authNow());
+    return;
+  }
+  if (data.error === "forged_key") {
+    showKeyProblem(
+      "The key in this host link isn't right for this session. Open the complete host link " +
+        "you saved when you created it.",
+    );
+    return;
+  }
+  showKeyProblem(refusalMessage(data));
+}
+
+function onStatus(state) {
+  const line = $("[data-connection]");
+  line.hidden = state === "connected";
+  line.textContent = state === "connected" ? "" : "Connection lost. Reconnecting…";
+}
+
+// Taking part.
+
+function showTakingPart() {
+  $("[data-take-part-form-wrap]").hidden = Boolean(joined);
+  const note = $("[data-taking-part]");
+  note.hidden = !joined;
+  if (joined) {
+    note.textContent = `You're taking part as ${joined.name}. Your cue appears at the top of this page once your room begins.`;
+  } else {
+    $("[data-my-cue]").hidden = true;
+    myRoom = null;
+  }
+}
+
+$("[data-join-form]").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const input = form.elements.name;
+  const error = $("[data-join-error]");
+  const name = input.value.trim();
+  if (!name) {
+    error.textContent = "Please give your first name.";
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+    return;
+  }
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  error.textContent = "";
+  const result = await joinSession(code, name);
+  button.disabled = false;
+  if (!result.ok) {
+    error.textContent = result.message;
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+    return;
+  }
+  input.removeAttribute("aria-invalid");
+  joined = result.joined;
+  showTakingPart();
+  $("[data-taking-part]").setAttribute("tabindex", "-1");
+  $("[data-taking-part]").focus();
+  connection.reconnect(authNow());
+});
+
+// Starting and ending.
+
+$("[data-start]").addEventListener("click", async (event) => {
+  const button = event.currentTarget;
+  const message = $("[data-start-message]");
+  button.disabled = true;
+  message.textContent = "";
+  const reply = await connection.send("start");
+  button.disabled = false;
+  if (!reply.ok) message.textContent = reply.message;
+});
+
+const endDialog = $("[data-end-dialog]");
+$("[data-end]").addEventListener("click", () => endDialog.showModal());
+$("[data-end-cancel]").addEventListener("click", () => endDialog.close());
+$("[data-end-confirm]").addEventListener("click", async () => {
+  endDialog.close();
+  const reply = await connection.send("end");
+  $("[data-end-message]").textContent = reply.ok ? "" : reply.message;
+});
+
+// Off we go.
+
+showTakingPart();
+if (!hostKey) {
+  showKeyProblem(
+    "This link is missing its host key. Open the complete host link you were given when you " +
+      "created the session: it ends with #key= and a long code.",
+  );
+} else {
+  connection = connect(authNow(), {
+    snapshot: onSnapshot,
+    refused: onRefused,
+    status: onStatus,
+    tick: draw,
+  });
+  setInterval(draw, REDRAW_MS);
+}

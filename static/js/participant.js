@@ -1,0 +1,164 @@
+// The participant page: join by first name, wait in the lobby, then follow the cue.
+
+import { setUpChimeToggle } from "./chime.js";
+import { connect, refusalMessage } from "./connection.js";
+import { closedCue, cueFor } from "./cue.js";
+import { createCueView } from "./cue-view.js";
+import { forgetJoin, joinSession, rememberedJoin } from "./joining.js";
+import { keepScreenOn } from "./wake-lock.js";
+
+const REDRAW_MS = 250;
+
+const main = document.querySelector("main");
+const code = main.dataset.code;
+const announcer = document.querySelector("[data-announcer]");
+const statusLine = document.querySelector("[data-connection]");
+const joinForm = document.querySelector("[data-join-form]");
+const joinError = document.querySelector("[data-join-error]");
+
+let joined = rememberedJoin(code);
+let connection = null;
+let room = null; // the newest `room` snapshot's room
+let lobby = null; // the newest `lobby` snapshot
+let ended = false;
+
+const cueView = createCueView(document.querySelector("[data-cue]"), announcer, {
+  finish: () => connection.send("finish"),
+  pass: () => connection.send("pass"),
+});
+setUpChimeToggle(document.querySelector("[data-chime]"));
+
+/** Show one view; if focus was in the one that went away, move it to the new heading. */
+function showView(name) {
+  const focusLost = document.activeElement && document.activeElement !== document.body;
+  for (const view of document.querySelectorAll("[data-view]")) {
+    view.hidden = view.dataset.view !== name;
+  }
+  if (focusLost && document.activeElement.closest("[hidden]")) {
+    document.querySelector(`[data-view="${name}"] [tabindex="-1"]`)?.focus();
+  }
+}
+
+/** Return a turn length in words: "2 minutes", "1 minute 30 seconds". */
+function turnInWords(seconds) {
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  const parts = [];
+  if (minutes) parts.push(minutes === 1 ? "1 minute" : `${minutes} minutes`);
+  if (rest) parts.push(`${rest} seconds`);
+  return parts.join(" ") || "a short while";
+}
+
+function drawLobby() {
+  const people = (lobby.people || []).filter((p) => p.name && (p.present || p.id === joined?.id));
+  const list = document.querySelector("[data-lobby-people]");
+  list.replaceChildren(
+    ...people.map((person) => {
+      const li = document.createElement("li");
+      li.textContent = person.id === joined?.id ? `${person.name} (you)` : person.name;
+      return li;
+    }),
+  );
+  const me = document.querySelector("[data-lobby-me]");
+  const lead = document.querySelector('[data-view="lobby"] .lead');
+  const running = lobby.session.status === "running";
+  lead.textContent = running ? "The session has started. Finding you a room…" : "Waiting for the host to start.";
+  me.textContent = joined ? `You're joining as ${joined.name}.` : "";
+  document.querySelector("[data-lobby-turn]").textContent = turnInWords(lobby.session.turn_seconds);
+}
+
+function draw() {
+  if (room) {
+    showView("cue");
+    cueView.render(cueFor(room, joined?.id, connection.clock.now()));
+    keepScreenOn(room.phase !== "closed");
+  } else if (ended) {
+    showView("cue");
+    cueView.render(closedCue());
+    keepScreenOn(false);
+  } else if (lobby) {
+    showView("lobby");
+    drawLobby();
+    keepScreenOn(true);
+  }
+}
+
+function onSnapshot(kind, snapshot) {
+  if (kind === "room") room = snapshot.room;
+  if (kind === "lobby") lobby = snapshot;
+  if (snapshot.session?.status === "ended") ended = true;
+  draw();
+}
+
+function onRefused(data) {
+  if (data.error === "unknown_participant") {
+    forgetJoin(code);
+    joined = null;
+    askForName(refusalMessage(data));
+    return;
+  }
+  document.querySelector("[data-problem-message]").textContent = refusalMessage(data);
+  showView("problem");
+}
+
+function onStatus(state) {
+  statusLine.hidden = state === "connected";
+  statusLine.textContent = state === "connected" ? "" : "Connection lost. Reconnecting…";
+}
+
+function start() {
+  const auth = { session: code, token: joined.token };
+  if (connection) {
+    connection.reconnect(auth);
+    return;
+  }
+  connection = connect(auth, {
+    snapshot: onSnapshot,
+    refused: onRefused,
+    status: onStatus,
+    tick: () => room && draw(),
+  });
+  setInterval(() => room && draw(), REDRAW_MS);
+}
+
+function askForName(message = "") {
+  joinError.textContent = message;
+  showView("join");
+}
+
+joinForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const input = joinForm.elements.name;
+  const name = input.value.trim();
+  if (!name) {
+    joinError.textContent = "Please give your first name.";
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+    return;
+  }
+  const button = joinForm.querySelector("button[type=submit]");
+  button.disabled = true;
+  joinError.textContent = "";
+  const result = await joinSession(code, name);
+  button.disabled = false;
+  if (result.ok) {
+    input.removeAttribute("aria-invalid");
+    joined = result.joined;
+    showView("cue");
+    start();
+  } else if (result.error === "ended") {
+    ended = true;
+    draw();
+  } else {
+    joinError.textContent = result.message;
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+  }
+});
+
+if (joined) {
+  showView("cue"); // "Connecting…" until the first snapshot arrives
+  start();
+} else {
+  askForName();
+}

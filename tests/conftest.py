@@ -1,0 +1,162 @@
+"""Fixtures: an app on a fresh SQLite file with a clock the test moves by hand."""
+
+from __future__ import annotations
+
+import pytest
+from flask_migrate import upgrade
+
+from listening import services
+from listening.app import create_app
+from listening.extensions import socketio
+from listening.ticker import tick_once
+
+
+class Clock:
+    """A clock that only moves when the test says so."""
+
+    def __init__(self, now: float = 1_800_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(tmp_path, clock):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'listening.sqlite'}",
+            "CLOCK": clock,
+            "RUN_TICKER": False,
+            "AWAY_WAIT_SECONDS": 10,
+        }
+    )
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+    yield app
+
+
+class World:
+    """A session driven through the public HTTP API and Socket.IO test clients."""
+
+    def __init__(self, app, clock: Clock):
+        self.app, self.clock = app, clock
+        self.http = app.test_client()
+        self.code = self.host_key = None
+        self.sockets: dict[str, object] = {}
+        self.ids: dict[str, str] = {}
+        self.tokens: dict[str, str] = {}
+        self.seen: dict[tuple[str, str], dict] = {}
+
+    def create(self, **settings) -> dict:
+        body = {"title": "Tuesday space", **settings}
+        reply = self.http.post("/api/sessions", json=body)
+        assert reply.status_code == 201, reply.json
+        self.code, self.host_key = reply.json["code"], reply.json["host_key"]
+        return reply.json
+
+    def host(self):
+        auth = {"session": self.code, "host_key": self.host_key}
+        self.sockets["host"] = socketio.test_client(self.app, auth=auth)
+        return self.sockets["host"]
+
+    def join(self, name: str, connect: bool = True):
+        reply = self.http.post(f"/api/sessions/{self.code}/join", json={"name": name})
+        assert reply.status_code == 201, reply.json
+        self.ids[name] = reply.json["participant"]["id"]
+        self.tokens[name] = reply.json["token"]
+        if connect:
+            self.connect(name)
+        return reply.json
+
+    def connect(self, name: str):
+        auth = {"session": self.code, "token": self.tokens[name]}
+        self.sockets[name] = socketio.test_client(self.app, auth=auth)
+        return self.sockets[name]
+
+    def send(self, who: str, event: str, payload=None) -> dict:
+        args = () if payload is ... else (payload if payload is not None else {},)
+        return self.sockets[who].emit(event, *args, callback=True)
+
+    def tick(self, seconds: float = 0.0) -> None:
+        """Let time pass and run the ticker once, as the server's background task would."""
+        self.clock.advance(seconds)
+        tick_once(self.app)
+
+    def room(self, who: str) -> dict:
+        """Return the newest room this person's screen has been sent."""
+        for event in self.sockets[who].get_received():
+            args = event["args"][0] if event["args"] else None
+            if event["name"] == "room":
+                self._newest(who, "room", args)
+            elif event["name"] in ("lobby", "console"):
+                self._newest(who, event["name"], args)
+        assert (who, "room") in self.seen, f"{who} has no room snapshot"
+        return self.seen[who, "room"]["room"]
+
+    def console(self) -> dict:
+        """Return the newest console snapshot the host's screen has been sent."""
+        self.room_or_none("host")
+        return self.seen["host", "console"]
+
+    def lobby(self, who: str) -> dict:
+        """Return the newest lobby snapshot this screen has been sent."""
+        self.room_or_none(who)
+        return self.seen[who, "lobby"]
+
+    def room_or_none(self, who: str) -> dict | None:
+        try:
+            return self.room(who)
+        except AssertionError:
+            return None
+
+    def _newest(self, who: str, kind: str, snapshot: dict) -> None:
+        known = self.seen.get((who, kind))
+        if known is None or snapshot["version"] >= known["version"]:
+            self.seen[who, kind] = snapshot
+
+    def name_of(self, member_id: str) -> str:
+        return next(n for n, i in self.ids.items() if i == member_id)
+
+    def speaker(self, who: str = "Ada") -> str | None:
+        """Return the name of who has the floor, as this person's screen shows it."""
+        room = self.room(who)
+        if room["phase"] in ("speaking", "grace"):
+            return self.name_of(room["current"])
+        return None
+
+    def db(self):
+        """Return an app context for looking at the store directly."""
+        return self.app.app_context()
+
+
+@pytest.fixture
+def world(app, clock):
+    world = World(app, clock)
+    yield world
+    for socket in world.sockets.values():
+        if socket.is_connected():
+            socket.disconnect()
+
+
+@pytest.fixture
+def started(world) -> World:
+    """A session of four people (Ada, Ben, Cleo, Dev) in one room, just started."""
+    world.create(turn_seconds=60, rounds=2, silence_seconds=5, grace_seconds=10)
+    world.host()
+    for name in ("Ada", "Ben", "Cleo", "Dev"):
+        world.join(name)
+    assert world.send("host", "start")["ok"]
+    return world
+
+
+__all__ = ["Clock", "World", "services"]

@@ -1,0 +1,152 @@
+"""Coming and going: reloads, dropped networks, latecomers, full rooms and forged secrets."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from listening.extensions import socketio
+
+
+def test_a_reload_returns_to_the_same_room_place_and_time(started):
+    started.tick(5)
+    before = started.room("Ben")
+    started.sockets["Ben"].disconnect()
+    started.clock.advance(20)
+    started.connect("Ben")
+    after = started.room("Ben")
+    assert after["number"] == before["number"] and after["queue"] == before["queue"]
+    assert after["deadline"] == before["deadline"], "the same deadline, so the same time left"
+    assert started.speaker("Ben") == "Ada"
+
+
+def test_a_speaker_who_is_away_is_waited_for_then_passed_over(started):
+    started.sockets["Ada"].disconnect()
+    started.tick(5)
+    room = started.room("Ben")
+    assert room["phase"] == "waiting" and started.name_of(room["current"]) == "Ada"
+    started.tick(10)
+    room = started.room("Ben")
+    assert room["outcomes"] == [{"id": started.ids["Ada"], "outcome": "away"}]
+    assert started.name_of(room["current"]) == "Ben"
+
+
+def test_someone_passed_over_who_comes_back_speaks_at_the_end_of_the_round(started):
+    started.sockets["Ada"].disconnect()
+    started.tick(5)
+    started.tick(10)
+    started.connect("Ada")
+    room = started.room("Ada")
+    assert [started.name_of(i) for i in room["queue"]] == ["Ben", "Cleo", "Dev", "Ada"]
+    assert room["outcomes"] == []
+
+
+def test_a_speaker_being_waited_for_gets_the_floor_the_moment_they_return(started):
+    started.sockets["Ada"].disconnect()
+    started.tick(5)
+    started.tick(3)
+    started.connect("Ada")
+    assert started.speaker("Ada") == "Ada"
+    assert started.room("Ada")["deadline"] == started.clock.now + 60
+
+
+def test_two_screens_for_one_person_keep_them_present_until_both_go(started):
+    started.sockets["Ada 2"] = socketio.test_client(
+        started.app, auth={"session": started.code, "token": started.tokens["Ada"]}
+    )
+    started.sockets["Ada"].disconnect()
+    started.tick(5)
+    assert started.speaker("Ben") == "Ada"
+
+
+def test_the_lobby_shows_who_has_arrived_and_who_is_connected(world):
+    world.create()
+    world.host()
+    world.join("Ada")
+    world.join("Ben", connect=False)
+    people = {p["name"]: p["present"] for p in world.lobby("host")["people"]}
+    assert people == {"Ada": True, "Ben": False}
+
+
+def test_a_latecomer_joins_the_room_with_most_space_and_speaks_at_the_end_of_the_round(
+    world,
+):
+    world.create()
+    world.host()
+    for name in ["A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9"]:
+        world.join(name)
+    world.send("host", "start")
+    rooms = world.console()["rooms"]
+    assert [len(r["members"]) for r in rooms] == [5, 4]
+    world.join("Late")
+    late = world.room("Late")
+    assert late["number"] == 2
+    assert world.name_of(late["queue"][-1]) == "Late"
+    assert {p["name"]: p["room"] for p in world.lobby("Late")["people"]}["Late"] == 2
+
+
+def test_rooms_are_balanced_and_never_exceed_the_cap(app, world):
+    app.config["ROOM_CAP"] = 8
+    world.create()
+    world.host()
+    for n in range(13):
+        world.join(f"P{n}", connect=False)
+    world.send("host", "start")
+    assert [len(r["members"]) for r in world.console()["rooms"]] == [7, 6]
+
+
+def test_when_every_room_is_full_a_latecomer_opens_a_new_room_that_starts_with_a_second(
+    app, world
+):
+    app.config["ROOM_CAP"] = 2
+    world.create()
+    world.host()
+    for name in ("A", "B", "C", "D"):
+        world.join(name)
+    world.send("host", "start")
+    world.join("E")
+    room = world.room("E")
+    assert room["number"] == 3 and room["phase"] == "gathering"
+    world.join("F")
+    assert world.room("E")["phase"] == "silence"
+    assert sorted(len(r["members"]) for r in world.console()["rooms"]) == [2, 2, 2]
+
+
+def test_a_forged_host_key_or_unknown_token_cannot_connect(world):
+    world.create()
+    bad = [
+        {"session": world.code, "host_key": "guess"},
+        {"session": world.code, "host_key": 12345},
+        {"session": world.code, "token": "not-a-token"},
+        {"session": "nope", "host_key": world.host_key},
+        {"session": world.code},
+        {"token": "x"},
+        "just a string",
+        None,
+    ]
+    for auth in bad:
+        client = socketio.test_client(world.app, auth=auth)
+        assert not client.is_connected(), auth
+
+
+def test_a_host_key_from_one_session_does_not_open_another(world):
+    world.create()
+    other_key = world.host_key
+    world.create()
+    client = socketio.test_client(world.app, auth={"session": world.code, "host_key": other_key})
+    assert not client.is_connected()
+
+
+def test_names_are_erased_when_the_session_ends_leaving_counts_and_timings(app, started, tmp_path):
+    started.tick(5)
+    started.send("Ada", "finish")
+    started.send("host", "end")
+    path = tmp_path / "listening.sqlite"
+    with sqlite3.connect(path) as con:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        assert con.execute("SELECT count(*) FROM participants WHERE name IS NULL").fetchone() == (
+            4,
+        )
+        assert con.execute("SELECT count(*) FROM turns").fetchone() == (1,)
+    stored = path.read_bytes()
+    for name in (b"Cleo", b"Ben"):
+        assert name not in stored
