@@ -21,6 +21,9 @@ lint: $(DEPS)
 rehearse: $(DEPS) $(VENDOR)  ## fill a session on a running server with simulated people
 	$(PY) -m listening rehearse $(ARGS)
 
+bench: $(DEPS) $(VENDOR)  ## measure many rooms on one process in each async mode
+	$(PY) bench/live_rooms.py $(ARGS)
+
 $(DEPS): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'

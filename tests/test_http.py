@@ -100,9 +100,7 @@ def test_names_that_are_empty_huge_or_hostile_are_refused(world, name):
 
 def test_a_name_with_markup_is_kept_as_plain_text(world):
     world.create()
-    reply = world.http.post(
-        f"/api/sessions/{world.code}/join", json={"name": "<b>Sam</b> & co"}
-    )
+    reply = world.http.post(f"/api/sessions/{world.code}/join", json={"name": "<b>Sam</b> & co"})
     assert reply.status_code == 201 and reply.json["participant"]["name"] == "<b>Sam</b> & co"
 
 

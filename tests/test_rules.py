@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from listening.extensions import db
+from listening.extensions import db, socketio
 from listening.models import Turn
 
 
@@ -186,3 +186,28 @@ def test_start_needs_two_people_and_happens_once(world):
     world.join("Ben")
     assert world.send("host", "start")["ok"]
     assert world.send("host", "start")["error"] == "started"
+
+
+def test_a_host_who_takes_part_has_both_views_and_speaks_like_anyone_else(world):
+    world.create(silence_seconds=5)
+    world.host()
+    world.join("Hana", connect=False)
+    world.join("Ben")
+    auth = {"session": world.code, "host_key": world.host_key, "token": world.tokens["Hana"]}
+    world.sockets["Hana"] = socketio.test_client(world.app, auth=auth)
+    assert world.send("Hana", "start")["ok"]
+    world.tick(5)
+    assert world.speaker("Hana") == "Hana"
+    assert world.send("Hana", "extend", {"room": 1})["ok"]
+    assert world.send("Hana", "finish")["ok"]
+    assert [r["number"] for r in world.console()["rooms"]] == [1]
+    assert world.room("Ben")["outcomes"][0]["id"] == world.ids["Hana"]
+
+
+def test_events_the_protocol_does_not_have_change_nothing(started):
+    started.tick(5)
+    before = started.room("Ben")
+    for event in ("chat", "react", "raise_hand", "reply"):
+        started.sockets["Ben"].emit(event, {"text": "I know how you feel"})
+    assert started.room("Ben") == before
+    assert started.send("Ben", "clock")["ok"]
