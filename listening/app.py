@@ -24,6 +24,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["CLOCK"] = time.time
     if test_config:
         app.config.update(test_config)
+    if not isinstance(app.config["ROOM_CAP"], int) or app.config["ROOM_CAP"] < 2:
+        raise ValueError("LISTENING_ROOM_CAP must be a whole number of at least 2")
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         path = os.path.join(app.instance_path, "listening.sqlite")

@@ -88,6 +88,10 @@ class Room:
     outcomes: tuple[tuple[str, Outcome], ...] = ()
     #: counts every time someone is given the floor
     turn: int = 0
+    #: counts every turn that has ended (spoke, passed, away or skipped); a client names the step
+    #: it saw when it finishes, passes or skips, so a late second click is refused, not applied
+    #: to the next person's turn
+    step: int = 0
     #: when the current phase ends (seconds since the epoch); None when paused or timeless
     deadline: float | None = None
     #: seconds that were left in the phase when the host paused; None when running
@@ -226,17 +230,23 @@ def set_presence(room: Room, member_id: str, present: bool, now: float) -> tuple
 # The speaker's moves.
 
 
-def finish(room: Room, member_id: str, now: float) -> tuple[Room, list]:
+def finish(room: Room, member_id: str, now: float, step: int | None = None):
     """End the caller's own turn early: they have said what they wanted to say."""
-    return _end_own_turn(room, member_id, Outcome.SPOKE, now)
+    return _end_own_turn(room, member_id, Outcome.SPOKE, now, step)
 
 
-def pass_turn(room: Room, member_id: str, now: float) -> tuple[Room, list]:
+def pass_turn(room: Room, member_id: str, now: float, step: int | None = None):
     """Let the caller pass their turn: passing is always allowed."""
-    return _end_own_turn(room, member_id, Outcome.PASSED, now)
+    return _end_own_turn(room, member_id, Outcome.PASSED, now, step)
 
 
-def _end_own_turn(room: Room, member_id: str, outcome: Outcome, now: float):
+def _require_step(room: Room, step: int | None) -> None:
+    if step is not None and step != room.step:
+        raise Refused("stale", "That turn has already ended.")
+
+
+def _end_own_turn(room: Room, member_id: str, outcome: Outcome, now: float, step: int | None):
+    _require_step(room, step)
     if room.speaker != member_id:
         raise Refused("not_speaker", "Only the person speaking can finish or pass their turn.")
     if room.paused:
@@ -283,12 +293,14 @@ def extend(room: Room, seconds: float, now: float) -> tuple[Room, list]:
     return replace(room, deadline=room.deadline + seconds), []
 
 
-def skip(room: Room, member_id: str, now: float) -> tuple[Room, list]:
+def skip(room: Room, member_id: str, now: float, step: int | None = None):
     """Move past someone who has gone, whether they have the floor or are next.
 
-    The caller names who they mean to skip, so a second click skips nobody else.
+    The caller names who they mean to skip (and the step they saw), so a second click skips
+    nobody else, not even the same person's turn in the next round.
     """
     _require_running(room)
+    _require_step(room, step)
     if room.current != member_id:
         raise Refused("stale", "That person is not the current or next speaker any more.")
     change = _Change(room)
@@ -407,7 +419,13 @@ def _end_turn(change: _Change, outcome: Outcome, at: float) -> None:
     who = r.queue[0]
     began = r.turn_began if r.phase in (Phase.SPEAKING, Phase.GRACE) else None
     change.effects.append(TurnEnded(who, r.round, outcome, at, began))
-    change.room = replace(r, queue=r.queue[1:], outcomes=r.outcomes + ((who, outcome),))
+    change.room = replace(
+        r,
+        queue=r.queue[1:],
+        outcomes=r.outcomes + ((who, outcome),),
+        turn_began=None,
+        step=r.step + 1,
+    )
     if change.room.queue:
         _to_silence(change, at)
     elif r.round < r.settings.rounds:
@@ -467,6 +485,7 @@ def from_dict(data: dict) -> Room:
         queue=tuple(data["queue"]),
         outcomes=tuple((m, Outcome(o)) for m, o in data["outcomes"]),
         turn=data["turn"],
+        step=data.get("step", 0),
         deadline=data["deadline"],
         paused_left=data["paused_left"],
         turn_began=data["turn_began"],

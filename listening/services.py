@@ -391,7 +391,16 @@ def start(caller: Caller) -> Changes:
     return Changes(sessions={caller.session_id}, rooms=room_ids)
 
 
-def host_move(caller: Caller, move: str, room_number, member=None) -> Changes:
+def _step(value) -> int | None:
+    """Return the step a client says it saw, or refuse a value that is not a whole number."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Refused("bad_request", "The step must be the whole number from the snapshot.")
+    return value
+
+
+def host_move(caller: Caller, move: str, room_number, member=None, step=None) -> Changes:
     """Apply pause, resume, extend or skip to one of the host's rooms."""
     _require_host(caller)
     if isinstance(room_number, bool) or not isinstance(room_number, int):
@@ -403,12 +412,13 @@ def host_move(caller: Caller, move: str, room_number, member=None) -> Changes:
         raise Refused("unknown_room", "There is no room with that number.")
     if move == "skip" and not isinstance(member, str):
         raise Refused("bad_request", "Say who to skip.")
+    step = _step(step)
     seconds = current_app.config["EXTEND_SECONDS"]
     moves: dict[str, Callable] = {
         "pause": engine.pause,
         "resume": engine.resume,
         "extend": lambda r, now: engine.extend(r, seconds, now),
-        "skip": lambda r, now: engine.skip(r, member, now),
+        "skip": lambda r, now: engine.skip(r, member, now, step),
     }
     return _change_room(room.id, moves[move])
 
@@ -448,15 +458,18 @@ def _require_host(caller: Caller) -> None:
 # The speaker's moves.
 
 
-def speaker_move(caller: Caller, move: str) -> Changes:
+def speaker_move(caller: Caller, move: str, step=None) -> Changes:
     """Finish or pass the caller's own turn."""
+    step = _step(step)
     if caller.participant_id is None:
         raise Refused("not_participant", "Only someone taking part can speak.")
     participant = db.session.get(Participant, caller.participant_id)
     if participant.room_id is None:
         raise Refused("not_in_room", "You are not in a room yet.")
-    step = engine.finish if move == "finish" else engine.pass_turn
-    return _change_room(participant.room_id, lambda r, now: step(r, participant.public_id, now))
+    end_turn = engine.finish if move == "finish" else engine.pass_turn
+    return _change_room(
+        participant.room_id, lambda r, now: end_turn(r, participant.public_id, now, step)
+    )
 
 
 # Time.

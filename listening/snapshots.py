@@ -80,6 +80,7 @@ def room_view(row: Room, session: Session, names: dict) -> dict:
         "rounds": state.settings.rounds,
         "prompt": prompts[(state.round - 1) % len(prompts)] if state.round else None,
         "turn": state.turn,
+        "step": state.step,
         "current": state.current,
         "deadline": state.deadline,
         "turn_seconds": state.settings.turn_seconds,

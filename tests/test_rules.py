@@ -211,3 +211,19 @@ def test_events_the_protocol_does_not_have_change_nothing(started):
         started.sockets["Ben"].emit(event, {"text": "I know how you feel"})
     assert started.room("Ben") == before
     assert started.send("Ben", "clock")["ok"]
+
+
+def test_a_late_second_finish_naming_an_old_step_cannot_end_the_next_turn(world):
+    world.create(silence_seconds=0)
+    world.host()
+    world.join("Ada")
+    world.join("Ben")
+    world.send("host", "start")
+    assert world.send("Ada", "finish", {"step": world.room("Ada")["step"]})["ok"]
+    seen = world.room("Ben")["step"]
+    assert world.send("Ben", "finish", {"step": seen})["ok"]
+    assert world.speaker("Ben") == "Ben", "Ben closes round 1 and opens round 2"
+    late = world.send("Ben", "finish", {"step": seen})
+    assert late["error"] == "stale"
+    assert world.speaker("Ben") == "Ben" and world.room("Ben")["round"] == 2
+    assert world.send("Ben", "finish", {"step": "one"})["error"] == "bad_request"

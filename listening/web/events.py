@@ -109,16 +109,16 @@ def disconnect(*_reason):
 
 @socketio.on("finish")
 @_event
-def finish(caller, _payload):
-    """The speaker sends this when they have said what they wanted to say."""
-    return services.speaker_move(caller, "finish")
+def finish(caller, payload):
+    """The speaker sends this (with the ``step`` they saw) when they have said what they wanted."""
+    return services.speaker_move(caller, "finish", payload.get("step"))
 
 
 @socketio.on("pass")
 @_event
-def pass_turn(caller, _payload):
-    """The speaker sends this to pass their turn."""
-    return services.speaker_move(caller, "pass")
+def pass_turn(caller, payload):
+    """The speaker sends this (with the ``step`` they saw) to pass their turn."""
+    return services.speaker_move(caller, "pass", payload.get("step"))
 
 
 @socketio.on("start")
@@ -152,8 +152,9 @@ def extend(caller, payload):
 @socketio.on("skip")
 @_event
 def skip(caller, payload):
-    """The host sends this with ``{room, member}`` to move past someone who has gone."""
-    return services.host_move(caller, "skip", payload.get("room"), payload.get("member"))
+    """The host sends this with ``{room, member, step}`` to move past someone who has gone."""
+    room, member, step = payload.get("room"), payload.get("member"), payload.get("step")
+    return services.host_move(caller, "skip", room, member, step)
 
 
 @socketio.on("end")
