@@ -94,9 +94,7 @@ def test_rooms_are_balanced_and_never_exceed_the_cap(app, world):
     assert [len(r["members"]) for r in world.console()["rooms"]] == [7, 6]
 
 
-def test_when_every_room_is_full_a_latecomer_opens_a_new_room_that_starts_with_a_second(
-    app, world
-):
+def test_when_every_room_is_full_a_latecomer_opens_a_new_room_that_starts_with_a_second(app, world):
     app.config["ROOM_CAP"] = 2
     world.create()
     world.host()

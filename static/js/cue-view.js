@@ -53,15 +53,20 @@ export function createCueView(root, announcer, actions) {
   let previous = null;
   let spokenKey = "";
 
-  async function act(name) {
+  async function act(button) {
+    const hadFocus = document.activeElement === button;
     buttons.forEach((b) => (b.disabled = true));
     setText(el.message, "");
-    const reply = await actions[name]();
+    const reply = await actions[button.dataset.action]();
     buttons.forEach((b) => (b.disabled = false));
     if (reply && reply.ok === false) setText(el.message, reply.message);
+    // Disabling the pressed button dropped the focus; put it back so a keyboard keeps its place.
+    if (hadFocus && document.activeElement === document.body) {
+      (button.closest("[hidden]") ? el.heading : button).focus();
+    }
   }
   for (const button of buttons) {
-    button.addEventListener("click", () => act(button.dataset.action));
+    button.addEventListener("click", () => act(button));
   }
 
   function drawTimer(timer) {

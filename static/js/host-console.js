@@ -76,7 +76,7 @@ export function roomSummary(room, now) {
     end: running && room.expected_end ? `Expected to finish about ${formatTimeOfDay(room.expected_end)}` : "",
     pause: running ? { action: room.paused ? "resume" : "pause", label: room.paused ? "Resume" : "Pause" } : null,
     canExtend: running && (room.phase === "speaking" || room.phase === "grace"),
-    skip: running && current ? { member: current, label: `Skip ${name}` } : null,
+    skip: running && current ? { member: current, step: room.step, label: `Skip ${name}` } : null,
   };
 }
 
@@ -120,11 +120,16 @@ export function createRoomCards(grid, template, send) {
     el.time.setAttribute("aria-label", `Time left in room ${number}`);
 
     async function act(button, event, payload) {
+      const hadFocus = document.activeElement === button;
       button.disabled = true;
       setText(el.message, "");
       const reply = await send(event, payload);
       button.disabled = false;
       if (reply && reply.ok === false) setText(el.message, reply.message);
+      // Disabling the button dropped the focus; give it back (Pause becomes Resume in place).
+      if (hadFocus && document.activeElement === document.body && !button.closest("[hidden]")) {
+        button.focus();
+      }
     }
     el.pause.addEventListener("click", () =>
       act(el.pause, el.pause.dataset.event, { room: number }),
@@ -132,7 +137,11 @@ export function createRoomCards(grid, template, send) {
     el.extend.addEventListener("click", () => act(el.extend, "extend", { room: number }));
     // The button names who it skips, so a second click never skips the next person too.
     el.skip.addEventListener("click", () =>
-      act(el.skip, "skip", { room: number, member: el.skip.dataset.member }),
+      act(el.skip, "skip", {
+        room: number,
+        member: el.skip.dataset.member,
+        step: Number(el.skip.dataset.step),
+      }),
     );
     const after = [...cards.keys()].filter((n) => n > number).sort((a, b) => a - b)[0];
     grid.insertBefore(card, after != null ? cards.get(after).card : null);
@@ -163,6 +172,7 @@ export function createRoomCards(grid, template, send) {
     el.skip.hidden = !s.skip;
     if (s.skip) {
       el.skip.dataset.member = s.skip.member;
+      el.skip.dataset.step = String(s.skip.step);
       setText(el.skip, s.skip.label);
     }
   }

@@ -25,8 +25,9 @@ const roomCards = createRoomCards($("[data-room-grid]"), $("[data-room-template]
   connection.send(event, payload),
 );
 const cueView = createCueView($("[data-cue]"), $("[data-announcer]"), {
-  finish: () => connection.send("finish"),
-  pass: () => connection.send("pass"),
+  // Naming the step this screen saw means a late second press cannot end the next turn.
+  finish: () => connection.send("finish", { step: myRoom?.step }),
+  pass: () => connection.send("pass", { step: myRoom?.step }),
 });
 setUpChimeToggle($("[data-chime]"));
 

@@ -23,8 +23,9 @@ let lobby = null; // the newest `lobby` snapshot
 let ended = false;
 
 const cueView = createCueView(document.querySelector("[data-cue]"), announcer, {
-  finish: () => connection.send("finish"),
-  pass: () => connection.send("pass"),
+  // Naming the step this screen saw means a late second press cannot end the next turn.
+  finish: () => connection.send("finish", { step: room?.step }),
+  pass: () => connection.send("pass", { step: room?.step }),
 });
 setUpChimeToggle(document.querySelector("[data-chime]"));
 
