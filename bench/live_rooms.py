@@ -84,10 +84,15 @@ def run(mode: str, rooms: int, turn: float, rounds: int) -> dict:
             cpu_before = _cpu_seconds(server.process.pid)
             began = time.time()
             assert host.send("start")["ok"]
+            # Expected: rounds x 8 turns of at most turn + grace + silence; allow three times that.
+            give_up = time.time() + 3 * rounds * 8 * (turn + 1.0) + 30
+            unfinished = 0
             for person in crowd:
-                person.wait_for(
-                    lambda p: p.room and p.room["room"]["phase"] == "closed", timeout=600
+                done = person.wait_for(
+                    lambda p: p.room and p.room["room"]["phase"] == "closed",
+                    timeout=max(0.1, give_up - time.time()),
                 )
+                unfinished += not done
             elapsed = time.time() - began
             cpu = _cpu_seconds(server.process.pid) - cpu_before
             status = _proc_status(server.process.pid)
@@ -107,6 +112,7 @@ def run(mode: str, rooms: int, turn: float, rounds: int) -> dict:
         "lag_max_ms": 1000 * lags[-1],
         "turn_start_p95_ms": 1000 * starts[int(0.95 * (len(starts) - 1))],
         "turns": len(starts),
+        "unfinished": unfinished,
         "session_s": elapsed,
         "server_cpu_s": cpu,
         "server_peak_rss_mb": int(status["VmHWM"].split()[0]) / 1024,

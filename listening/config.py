@@ -27,3 +27,7 @@ class Config:
     ASYNC_MODE = "threading"
     #: refuse request bodies larger than this (names, titles and prompts are small)
     MAX_CONTENT_LENGTH = 64 * 1024
+    #: the most people one session may have (a room each 8, so 25 rooms); stops a link flood
+    MAX_PEOPLE = int(os.environ.get("LISTENING_MAX_PEOPLE", "200"))
+    #: sessions still open this many hours after they were created are ended, erasing names
+    STALE_AFTER_HOURS = float(os.environ.get("LISTENING_STALE_AFTER_HOURS", "12"))

@@ -173,18 +173,27 @@ class _Change:
 # Opening, joining and presence.
 
 
-def open_room(member_ids: list[str], settings: Settings, now: float) -> tuple[Room, list]:
-    """Return a new room for these people, already in round 1 if two or more are here."""
+def open_room(
+    member_ids: list[str], settings: Settings, now: float, absent: frozenset[str] = frozenset()
+) -> tuple[Room, list]:
+    """Return a new room for these people, already in round 1 if two or more are here.
+
+    ``absent`` names those not connected right now, so an absent first speaker is waited for
+    rather than given the floor.
+    """
     if len(member_ids) > settings.room_cap:
         raise Refused("full", "That is more people than a room may hold.")
-    room = Room(settings=settings, members=tuple(Member(i) for i in member_ids))
+    if len(set(member_ids)) != len(member_ids):
+        raise Refused("bad_request", "Each person can be in a room only once.")
+    members = tuple(Member(i, present=i not in absent) for i in member_ids)
+    room = Room(settings=settings, members=members)
     change = _Change(room)
     if len(member_ids) >= 2:
         _begin_round(change, 1, now)
     return change.done()
 
 
-def join(room: Room, member_id: str, now: float) -> tuple[Room, list]:
+def join(room: Room, member_id: str, now: float, present: bool = True) -> tuple[Room, list]:
     """Add a latecomer; they speak at the end of the current round."""
     if room.member(member_id):
         return room, []
@@ -192,7 +201,7 @@ def join(room: Room, member_id: str, now: float) -> tuple[Room, list]:
         raise Refused("closed", "This room has finished.")
     if not room.has_space:
         raise Refused("full", "This room is full.")
-    change = _Change(replace(room, members=room.members + (Member(member_id),)))
+    change = _Change(replace(room, members=room.members + (Member(member_id, present=present),)))
     if room.phase == Phase.GATHERING:
         if len(change.room.members) >= 2:
             _begin_round(change, 1, now)
@@ -283,6 +292,8 @@ def resume(room: Room, now: float) -> tuple[Room, list]:
 def extend(room: Room, seconds: float, now: float) -> tuple[Room, list]:
     """Give the current speaker more time, even after their time ran out."""
     _require_running(room)
+    if not seconds > 0:
+        raise Refused("bad_request", "An extension must add some time.")
     if room.phase not in (Phase.SPEAKING, Phase.GRACE):
         raise Refused("no_turn", "Nobody is speaking, so there is no turn to extend.")
     if room.paused:
@@ -446,6 +457,8 @@ def _close(change: _Change, at: float) -> None:
 
 def room_sizes(people: int, cap: int) -> list[int]:
     """Return balanced room sizes: 13 people with a cap of 8 make 7 and 6, not 8 and 5."""
+    if cap < 1:
+        raise ValueError("a room must hold at least one person")
     if people <= 0:
         return []
     rooms = -(-people // cap)

@@ -100,12 +100,12 @@ class Person:
                 self._timer.start()
 
     def finish(self) -> dict:
-        """Say "I've finished"; returns the server's reply."""
-        return self._send("finish")
+        """Say "I've finished", naming the step this screen saw; returns the server's reply."""
+        return self._send("finish", {"step": self.room["room"]["step"]})
 
     def pass_turn(self) -> dict:
-        """Pass this turn; returns the server's reply."""
-        return self._send("pass")
+        """Pass this turn, naming the step this screen saw; returns the server's reply."""
+        return self._send("pass", {"step": self.room["room"]["step"]})
 
     def _send(self, event: str, payload: dict | None = None) -> dict:
         try:

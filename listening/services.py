@@ -87,16 +87,29 @@ def session_form_defaults() -> dict:
     return {"title": "", "prompts": list(DEFAULT_PROMPTS), **DEFAULTS}
 
 
+#: joiners that real names and emoji need (Persian names, family emoji); other format
+#: characters (bidi overrides, zero-width spaces) are refused
+JOINERS = {"\u200c", "\u200d"}
+
+
 def clean_text(value, limit: int) -> str | None:
     """Return the text trimmed and normalised, or None if it is empty, too long or has controls."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > 4 * limit:
         return None
     text = " ".join(unicodedata.normalize("NFC", value).split())
     if not text or len(text) > limit:
         return None
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in text):
-        return None
+    for ch in text:
+        if ch not in JOINERS and unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            return None
     return text
+
+
+def _secret(value) -> str | None:
+    """Return a secret or code as sent, or None if it cannot be one of ours."""
+    if not isinstance(value, str) or not 0 < len(value) <= 100:
+        return None
+    return value if value.isascii() else None
 
 
 def _number(value, low: float, high: float, whole: bool) -> float | None:
@@ -104,7 +117,7 @@ def _number(value, low: float, high: float, whole: bool) -> float | None:
         return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if number != number or not low <= number <= high or (whole and number != int(number)):
         return None
@@ -172,7 +185,7 @@ class Invalid(Refused):
 def find_session(code) -> Session:
     """Return the session with this public code, or refuse."""
     session = None
-    if isinstance(code, str) and len(code) <= 16:
+    if _secret(code) is not None and len(code) <= 16:
         session = db.session.scalar(select(Session).where(Session.code == code))
     if session is None:
         raise Refused("unknown_session", "We can't find that session. Check the link.")
@@ -189,13 +202,13 @@ def full_room_seconds(session: Session, cap: int) -> float:
 
 def identify(auth) -> Caller:
     """Return who is connecting, from the secrets in their Socket.IO ``auth``, or refuse."""
-    if not isinstance(auth, dict) or not isinstance(auth.get("session"), str):
+    if not isinstance(auth, dict) or _secret(auth.get("session")) is None:
         raise Refused("bad_auth", "Connect with the session code from your link.")
     session = find_session(auth["session"])
     host_key, token = auth.get("host_key"), auth.get("token")
     is_host = False
     if host_key is not None:
-        if not isinstance(host_key, str) or not secrets.compare_digest(
+        if _secret(host_key) is None or not secrets.compare_digest(
             _digest(host_key), session.host_key_hash
         ):
             raise Refused("forged_key", "That host link is not right. Use the link you were given.")
@@ -211,7 +224,7 @@ def identify(auth) -> Caller:
 
 
 def _participant_by_token(session: Session, token) -> Participant | None:
-    if not isinstance(token, str) or len(token) > 100:
+    if _secret(token) is None:
         return None
     return db.session.scalar(
         select(Participant).where(
@@ -235,6 +248,8 @@ def join(code, name) -> tuple[Participant, str, Changes]:
         session = db.session.get(Session, session.id)
         if session.status == "ended":
             raise Refused("ended", "This session has ended. Thank you for coming.")
+        if len(session.participants) >= current_app.config["MAX_PEOPLE"]:
+            raise Refused("full", "This session is full. Ask the host about another one.")
         now = clock()
         participant = Participant(
             session_id=session.id,
@@ -261,11 +276,12 @@ def join(code, name) -> tuple[Participant, str, Changes]:
 
 
 def _distinct_name(session: Session, name: str) -> str:
-    taken = {p.name for p in session.participants}
-    if name not in taken:
+    """Return the name, numbered if someone already has it (ignoring case): Sam, sam 2."""
+    taken = {p.name.casefold() for p in session.participants if p.name}
+    if name.casefold() not in taken:
         return name
     n = 2
-    while f"{name} {n}" in taken:
+    while f"{name} {n}".casefold() in taken:
         n += 1
     return f"{name} {n}"
 
@@ -289,12 +305,16 @@ def _place_latecomer(session: Session, participant: Participant, now: float) -> 
     )
     if rooms:
         room = rooms[0]
-        state, effects = engine.join(engine.from_dict(room.state), participant.public_id, now)
+        # Not connected yet: they become present when their screen connects.
+        state, effects = engine.join(
+            engine.from_dict(room.state), participant.public_id, now, present=False
+        )
         if not _write_room(room, state, effects, now):
             raise _Lost()
     else:
         number = max((r.number for r in session.rooms), default=0) + 1
-        state, effects = engine.open_room([participant.public_id], _settings(session), now)
+        pid = participant.public_id
+        state, effects = engine.open_room([pid], _settings(session), now, absent=frozenset([pid]))
         room = Room(session_id=session.id, number=number, state=engine.to_dict(state))
         db.session.add(room)
         db.session.flush()
@@ -322,23 +342,34 @@ def _settings(session: Session) -> engine.Settings:
 
 
 def set_present(participant_id: int, present: bool) -> Changes:
-    """Record that a participant's last screen went away, or their first came back."""
-    participant = db.session.get(Participant, participant_id)
-    changes = Changes()
-    if participant is None:
-        return changes
-    if participant.present != present:
-        participant.present = present
-        db.session.commit()
-        changes.sessions.add(participant.session_id)
-    if participant.room_id is not None:
-        changes.add(
-            _change_room(
-                participant.room_id,
-                lambda room, now: engine.set_presence(room, participant.public_id, present, now),
+    """Record that a participant's last screen went away, or their first came back.
+
+    In the lobby this compare-and-sets the session, so it cannot slip past a Start that is
+    forming rooms from who is connected.
+    """
+    for _ in range(RETRIES):
+        db.session.expire_all()
+        participant = db.session.get(Participant, participant_id)
+        if participant is None:
+            return Changes()
+        changes = Changes()
+        if participant.present != present:
+            participant.present = present
+            if not _bump_session(participant.session):
+                db.session.rollback()
+                continue
+            db.session.commit()
+            changes.sessions.add(participant.session_id)
+        if participant.room_id is not None:
+            public_id = participant.public_id
+            changes.add(
+                _change_room(
+                    participant.room_id,
+                    lambda room, now, who=public_id: engine.set_presence(room, who, present, now),
+                )
             )
-        )
-    return changes
+        return changes
+    raise Refused("busy", "Lots happened at once; please reconnect.")
 
 
 def forget_presence() -> None:
@@ -363,23 +394,34 @@ def _everyone_absent(room: engine.Room, now: float):
 def start(caller: Caller) -> Changes:
     """Form balanced rooms from everyone in the lobby and start them."""
     _require_host(caller)
-    session = db.session.get(Session, caller.session_id)
-    if session.status != "lobby":
-        raise Refused("started", "This session has already started.")
-    people = list(session.participants)
-    if len(people) < 2:
-        raise Refused("too_few", "At least two people are needed to listen to each other.")
-    now = clock()
-    if not _bump_session(session, status="running", started_at=_stamp(now)):
-        db.session.rollback()
-        raise Refused("busy", "Someone joined just then; press Start again.")
+    for _ in range(RETRIES):
+        db.session.expire_all()
+        session = db.session.get(Session, caller.session_id)
+        if session.status == "ended":
+            raise Refused("ended", "This session has ended.")
+        if session.status != "lobby":
+            raise Refused("started", "This session has already started.")
+        people = list(session.participants)
+        if len(people) < 2:
+            raise Refused("too_few", "At least two people are needed to listen to each other.")
+        now = clock()
+        # Presence and joins bump the version too, so what we read is what we start with.
+        if not _bump_session(session, status="running", started_at=_stamp(now)):
+            db.session.rollback()
+            continue
+        room_ids = _form_rooms(session, people, now)
+        db.session.commit()
+        return Changes(sessions={caller.session_id}, rooms=room_ids)
+    raise Refused("busy", "Lots happened at once; press Start again.")
+
+
+def _form_rooms(session: Session, people: list[Participant], now: float) -> set[int]:
     by_public = {p.public_id: p for p in people}
+    absent = frozenset(p.public_id for p in people if not p.present)
+    settings = _settings(session)
     room_ids = set()
-    for number, ids in enumerate(engine.group(list(by_public), _settings(session).room_cap), 1):
-        state, _ = engine.open_room(ids, _settings(session), now)
-        for pid in ids:
-            if not by_public[pid].present:
-                state, _ = engine.set_presence(state, pid, False, now)
+    for number, ids in enumerate(engine.group(list(by_public), settings.room_cap), 1):
+        state, _ = engine.open_room(ids, settings, now, absent=absent)
         room = Room(session_id=session.id, number=number, state=engine.to_dict(state))
         room.deadline = state.deadline
         db.session.add(room)
@@ -387,8 +429,7 @@ def start(caller: Caller) -> Changes:
         room_ids.add(room.id)
         for pid in ids:
             by_public[pid].room_id = room.id
-    db.session.commit()
-    return Changes(sessions={caller.session_id}, rooms=room_ids)
+    return room_ids
 
 
 def _step(value) -> int | None:
@@ -403,16 +444,19 @@ def _step(value) -> int | None:
 def host_move(caller: Caller, move: str, room_number, member=None, step=None) -> Changes:
     """Apply pause, resume, extend or skip to one of the host's rooms."""
     _require_host(caller)
+    _require_not_ended(caller.session_id)
     if isinstance(room_number, bool) or not isinstance(room_number, int):
         raise Refused("bad_request", "Say which room, by number.")
-    room = db.session.scalar(
-        select(Room).where(Room.session_id == caller.session_id, Room.number == room_number)
-    )
+    room = None
+    if 0 < room_number < 100_000:
+        room = db.session.scalar(
+            select(Room).where(Room.session_id == caller.session_id, Room.number == room_number)
+        )
     if room is None:
         raise Refused("unknown_room", "There is no room with that number.")
-    if move == "skip" and not isinstance(member, str):
-        raise Refused("bad_request", "Say who to skip.")
     step = _step(step)
+    if move == "skip" and (not isinstance(member, str) or step is None):
+        raise Refused("bad_request", "Say who to skip and the step you saw.")
     seconds = current_app.config["EXTEND_SECONDS"]
     moves: dict[str, Callable] = {
         "pause": engine.pause,
@@ -426,28 +470,60 @@ def host_move(caller: Caller, move: str, room_number, member=None, step=None) ->
 def end_session(caller: Caller) -> Changes:
     """Close every room and the session, and erase everyone's names."""
     _require_host(caller)
-    session = db.session.get(Session, caller.session_id)
-    if session.status == "ended":
-        raise Refused("ended", "This session has already ended.")
-    changes = Changes(sessions={session.id})
-    for room in session.rooms:
-        changes.add(_change_room(room.id, engine.close))
-    _finish_session(session.id)
+    return _end(caller.session_id, refuse_if_ended=True)
+
+
+def end_stale_sessions(now: float, hours: float) -> Changes:
+    """End sessions left open for longer than ``hours``, so no name is kept for long."""
+    cutoff = _stamp(now - hours * 3600)
+    stale = db.session.scalars(
+        select(Session.id).where(Session.status != "ended", Session.created_at < cutoff)
+    ).all()
+    changes = Changes()
+    for session_id in stale:
+        changes.add(_end(session_id))
     return changes
 
 
-def _finish_session(session_id: int) -> None:
-    session = db.session.get(Session, session_id)
-    db.session.refresh(session)
-    if session.status == "ended":
-        return
-    if not _bump_session(session, status="ended", ended_at=_stamp(clock())):
+def _end(session_id: int, should_end=lambda session: True, refuse_if_ended=False) -> Changes:
+    """Mark the session ended first, so no join can open a room after; then close every room."""
+    for _ in range(RETRIES):
+        db.session.expire_all()
+        session = db.session.get(Session, session_id)
+        if session.status == "ended":
+            if refuse_if_ended:
+                raise Refused("ended", "This session has already ended.")
+            return Changes()
+        if not should_end(session):
+            return Changes()
+        if _bump_session(session, status="ended", ended_at=_stamp(clock())):
+            db.session.commit()
+            break
         db.session.rollback()
-        return _finish_session(session_id)
+    else:
+        raise Refused("busy", "Lots happened at once; please try again.")
+    changes = Changes(sessions={session_id})
+    for room_id in db.session.scalars(select(Room.id).where(Room.session_id == session_id)):
+        changes.add(_change_room(room_id, engine.close))
     db.session.execute(
         update(Participant).where(Participant.session_id == session_id).values(name=None)
     )
     db.session.commit()
+    return changes
+
+
+def _all_rooms_done(session: Session) -> bool:
+    """Return whether every room has closed, but for latecomers still waiting for company."""
+    rooms = [engine.from_dict(r.state) for r in session.rooms]
+    closed = [r for r in rooms if r.phase == engine.Phase.CLOSED]
+    return bool(closed) and all(
+        r.phase in (engine.Phase.CLOSED, engine.Phase.GATHERING) for r in rooms
+    )
+
+
+def _require_not_ended(session_id: int) -> None:
+    if db.session.get(Session, session_id).status == "ended":
+        raise Refused("ended", "This session has ended. Thank you for taking part.")
 
 
 def _require_host(caller: Caller) -> None:
@@ -463,6 +539,7 @@ def speaker_move(caller: Caller, move: str, step=None) -> Changes:
     step = _step(step)
     if caller.participant_id is None:
         raise Refused("not_participant", "Only someone taking part can speak.")
+    _require_not_ended(caller.session_id)
     participant = db.session.get(Participant, caller.participant_id)
     if participant.room_id is None:
         raise Refused("not_in_room", "You are not in a room yet.")
@@ -476,14 +553,15 @@ def speaker_move(caller: Caller, move: str, step=None) -> Changes:
 
 
 def tick_due(now: float) -> Changes:
-    """Move on every room whose deadline has passed."""
+    """Move on every room whose deadline has passed; one room's failure stops no other."""
     changes = Changes()
     due = db.session.scalars(select(Room.id).where(Room.deadline <= now)).all()
     for room_id in due:
         try:
             changes.add(_change_room(room_id, engine.tick, now=now))
-        except Refused:  # pragma: no cover - tick never refuses; stay alive regardless
-            current_app.logger.exception("tick refused for room %s", room_id)
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("could not move room %s on; trying next tick", room_id)
     return changes
 
 
@@ -503,9 +581,10 @@ def _change_room(room_id: int, move: Callable, now: float | None = None) -> Chan
         if _write_room(row, new, effects, at):
             session_id = row.session_id
             db.session.commit()
+            changes = Changes(rooms={room_id}, sessions={session_id})
             if new.phase == engine.Phase.CLOSED:
-                _end_if_all_closed(session_id)
-            return Changes(rooms={room_id}, sessions={session_id})
+                changes.add(_end(session_id, should_end=_all_rooms_done))
+            return changes
         db.session.rollback()
     raise Refused("busy", "Lots happened at once; please try again.")
 
@@ -552,9 +631,3 @@ def _record(row: Room, effects: list) -> None:
                 ended_at=_stamp(e.at),
             )
         )
-
-
-def _end_if_all_closed(session_id: int) -> None:
-    rooms = db.session.scalars(select(Room).where(Room.session_id == session_id)).all()
-    if rooms and all(r.closed_at is not None for r in rooms):
-        _finish_session(session_id)

@@ -7,6 +7,8 @@ processes is safe; a room advances once whoever gets there first.
 
 from __future__ import annotations
 
+import itertools
+
 from flask import Flask
 
 from . import services
@@ -26,10 +28,26 @@ def tick_once(app: Flask) -> None:
             db.session.remove()
 
 
+def sweep_once(app: Flask) -> None:
+    """End sessions left open too long, so nobody's name is kept for long."""
+    with app.app_context():
+        try:
+            now = services.clock()
+            publish(services.end_stale_sessions(now, app.config["STALE_AFTER_HOURS"]))
+        except Exception:
+            db.session.rollback()
+            app.logger.exception("sweep of stale sessions failed; trying again later")
+        finally:
+            db.session.remove()
+
+
 def run(app: Flask) -> None:
-    """Tick forever at the configured interval."""
+    """Tick forever at the configured interval, and sweep stale sessions now and then."""
     interval = app.config["TICK_SECONDS"]
-    while True:
+    ticks_per_sweep = max(1, int(60 / interval))
+    for count in itertools.count():
+        if count % ticks_per_sweep == 0:
+            sweep_once(app)
         socketio.sleep(interval)
         tick_once(app)
 

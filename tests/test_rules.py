@@ -38,7 +38,7 @@ def test_the_host_alone_may_start_pause_resume_extend_skip_and_end(world):
         ("pause", {"room": 1}),
         ("resume", {"room": 1}),
         ("extend", {"room": 1}),
-        ("skip", {"room": 1, "member": world.ids["Ada"]}),
+        ("skip", {"room": 1, "member": world.ids["Ada"], "step": 0}),
         ("end", {}),
     ]:
         reply = world.send("Ada", event, payload)
@@ -109,9 +109,9 @@ def test_extend_gives_thirty_seconds_more(started):
 
 def test_skip_names_who_it_skips_so_a_second_click_skips_nobody_else(started):
     started.tick(5)
-    ada = started.ids["Ada"]
-    assert started.send("host", "skip", {"room": 1, "member": ada})["ok"]
-    again = started.send("host", "skip", {"room": 1, "member": ada})
+    ada, step = started.ids["Ada"], started.room("Ada")["step"]
+    assert started.send("host", "skip", {"room": 1, "member": ada, "step": step})["ok"]
+    again = started.send("host", "skip", {"room": 1, "member": ada, "step": step})
     assert again["error"] == "stale"
     room = started.room("Ben")
     assert room["outcomes"] == [{"id": ada, "outcome": "skipped"}]
@@ -166,8 +166,8 @@ def test_malformed_events_get_a_clear_refusal_and_change_nothing(started):
         ("host", "pause", {"room": True}),
         ("host", "pause", {"room": 99}),
         ("host", "skip", {"room": 1}),
-        ("host", "skip", {"room": 1, "member": {"id": "x"}}),
-        ("host", "skip", {"room": 1, "member": "p" + "0" * 10_000}),
+        ("host", "skip", {"room": 1, "member": {"id": "x"}, "step": 0}),
+        ("host", "skip", {"room": 1, "member": "p" + "0" * 10_000, "step": 0}),
         ("Ada", "finish", 12),
     ]
     errors = [started.send(who, event, payload)["error"] for who, event, payload in cases]

@@ -44,6 +44,18 @@ def publish(changes: Changes) -> None:
         socketio.emit("lobby", snapshots.lobby(session, cap, now), to=lobby_channel(session_id))
 
 
+def publish_safely(changes: Changes) -> None:
+    """Publish, but never turn a change already made into an error reply.
+
+    The change is stored; if sending fails, screens catch up with the next snapshot or on
+    reconnect, and a client that was told "failed" would only try again and do it twice.
+    """
+    try:
+        publish(changes)
+    except Exception:
+        current_app.logger.exception("could not send snapshots; screens catch up on next change")
+
+
 def send_current(session_id: int, public_id: str | None, is_host: bool, sid: str) -> None:
     """Send one connection everything it may see right now."""
     db.session.expire_all()

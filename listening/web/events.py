@@ -15,7 +15,7 @@ from .. import services
 from ..engine import Refused
 from ..extensions import db, socketio
 from ..models import Participant
-from .emit import host_channel, lobby_channel, person_channel, publish, send_current
+from .emit import host_channel, lobby_channel, person_channel, publish_safely, send_current
 
 #: who each connection on this process belongs to, by Socket.IO sid
 _callers: dict[str, services.Caller] = {}
@@ -50,7 +50,7 @@ def _event(fn):
                 raise Refused("bad_request", "Send the event's fields as an object.")
             result = fn(caller, payload)
             if isinstance(result, services.Changes):
-                publish(result)
+                publish_safely(result)
                 return {"ok": True}
             return {"ok": True, **(result or {})}
         except Refused as refused:
@@ -73,10 +73,13 @@ def connect(auth=None):
     """Clients connect with ``auth`` holding the session code and their secret(s)."""
     try:
         caller = services.identify(auth)
-    except Refused as refused:
+    except Exception as error:
         db.session.rollback()
+        if not isinstance(error, Refused):
+            current_app.logger.exception("could not identify a connection")
+            error = Refused("server_error", "Something went wrong on our side. Please reload.")
         raise ConnectionRefusedError(
-            refused.message, {"error": refused.code, "message": refused.message}
+            error.message, {"error": error.code, "message": error.message}
         ) from None
     _callers[request.sid] = caller
     join_room(lobby_channel(caller.session_id))
@@ -88,8 +91,17 @@ def connect(auth=None):
         join_room(person_channel(public_id))
         _screens[caller.participant_id] += 1
         if _screens[caller.participant_id] == 1:
-            publish(services.set_present(caller.participant_id, True))
+            _presence(caller.participant_id, True)
     send_current(caller.session_id, public_id, caller.is_host, request.sid)
+
+
+def _presence(participant_id: int, present: bool) -> None:
+    """Record presence; a failure is logged and mended by the person's next connection."""
+    try:
+        publish_safely(services.set_present(participant_id, present))
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("could not record presence for %s", participant_id)
 
 
 @socketio.on("disconnect")
@@ -101,10 +113,7 @@ def disconnect(*_reason):
     _screens[caller.participant_id] -= 1
     if _screens[caller.participant_id] <= 0:
         del _screens[caller.participant_id]
-        try:
-            publish(services.set_present(caller.participant_id, False))
-        except Refused:
-            db.session.rollback()
+        _presence(caller.participant_id, False)
 
 
 @socketio.on("finish")

@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 from .. import services
 from ..engine import Refused
 from ..extensions import db
-from .emit import publish
+from .emit import publish_safely
 
 bp = Blueprint("pages", __name__)
 
@@ -99,10 +99,10 @@ def join_api(code: str):
         participant, token, changes = services.join(code, data.get("name"))
     except Refused as refused:
         db.session.rollback()
-        status = {"unknown_session": 404, "ended": 409, "busy": 503}.get(refused.code, 400)
-        return _error(refused, status)
+        status = {"unknown_session": 404, "ended": 409, "full": 409, "busy": 503}
+        return _error(refused, status.get(refused.code, 400))
     body = {"participant": {"id": participant.public_id, "name": participant.name}, "token": token}
-    publish(changes)
+    publish_safely(changes)
     return jsonify(body), 201
 
 
