@@ -248,14 +248,17 @@ def join(code, name) -> tuple[Participant, str, Changes]:
         session = db.session.get(Session, session.id)
         if session.status == "ended":
             raise Refused("ended", "This session has ended. Thank you for coming.")
-        if len(session.participants) >= current_app.config["MAX_PEOPLE"]:
+        names = db.session.scalars(
+            select(Participant.name).where(Participant.session_id == session.id)
+        ).all()
+        if len(names) >= current_app.config["MAX_PEOPLE"]:
             raise Refused("full", "This session is full. Ask the host about another one.")
         now = clock()
         participant = Participant(
             session_id=session.id,
             public_id="p" + secrets.token_hex(4),
             token_hash=_digest(token),
-            name=_distinct_name(session, clean),
+            name=_distinct_name(names, clean),
             joined_at=_stamp(now),
         )
         db.session.add(participant)
@@ -275,9 +278,9 @@ def join(code, name) -> tuple[Participant, str, Changes]:
     raise Refused("busy", "Lots of people are joining at once; please try again.")
 
 
-def _distinct_name(session: Session, name: str) -> str:
+def _distinct_name(names: list[str | None], name: str) -> str:
     """Return the name, numbered if someone already has it (ignoring case): Sam, sam 2."""
-    taken = {p.name.casefold() for p in session.participants if p.name}
+    taken = {n.casefold() for n in names if n}
     if name.casefold() not in taken:
         return name
     n = 2
@@ -616,7 +619,8 @@ def _record(row: Room, effects: list) -> None:
     ids = dict(
         db.session.execute(
             select(Participant.public_id, Participant.id).where(
-                Participant.session_id == row.session_id
+                Participant.session_id == row.session_id,
+                Participant.public_id.in_({e.member for e in ended}),
             )
         ).all()
     )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from . import engine
-from .models import Room, Session
+from .extensions import db
+from .models import Participant, Room, Session
 from .services import full_room_seconds
 
 
@@ -44,7 +47,7 @@ def lobby(session: Session, cap: int, now: float) -> dict:
 
 def console(session: Session, cap: int, now: float) -> dict:
     """Return the host's snapshot: the lobby plus every room."""
-    names = _names(session)
+    names = names_in(session)
     snapshot = lobby(session, cap, now)
     snapshot["rooms"] = [room_view(room, session, names) for room in session.rooms]
     # Grows with every change to the lobby or any room, so the newest console always wins.
@@ -52,18 +55,22 @@ def console(session: Session, cap: int, now: float) -> dict:
     return snapshot
 
 
-def room(row: Room, session: Session, now: float) -> dict:
-    """Return the snapshot that everyone in one room receives."""
+def room(row: Room, session: Session, now: float, names: dict | None = None) -> dict:
+    """Return the snapshot that everyone in one room receives (``names`` saves a query)."""
     return {
         "version": row.version,
         "server_now": now,
         "session": {"code": session.code, "title": session.title, "status": session.status},
-        "room": room_view(row, session, _names(session)),
+        "room": room_view(row, session, names if names is not None else names_in(session)),
     }
 
 
-def _names(session: Session) -> dict[str, str | None]:
-    return {p.public_id: p.name for p in session.participants}
+def names_in(session: Session) -> dict[str, str | None]:
+    """Return everyone's name by public id, in one light query (no ORM objects)."""
+    query = select(Participant.public_id, Participant.name).where(
+        Participant.session_id == session.id
+    )
+    return dict(db.session.execute(query).all())
 
 
 def room_view(row: Room, session: Session, names: dict) -> dict:

@@ -32,10 +32,13 @@ def publish(changes: Changes) -> None:
     db.session.expire_all()
     cap, now = current_app.config["ROOM_CAP"], clock()
     sessions = set(changes.sessions)
+    names: dict[int, dict] = {}
     for room_id in sorted(changes.rooms):
         row = db.session.get(Room, room_id)
         sessions.add(row.session_id)
-        snapshot = snapshots.room(row, row.session, now)
+        if row.session_id not in names:
+            names[row.session_id] = snapshots.names_in(row.session)
+        snapshot = snapshots.room(row, row.session, now, names[row.session_id])
         for member in row.state["members"]:
             socketio.emit("room", snapshot, to=person_channel(member["id"]))
     for session_id in sorted(sessions):

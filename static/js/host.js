@@ -33,19 +33,23 @@ setUpChimeToggle($("[data-chime]"));
 
 // Sharing the participant link.
 
-$("[data-copy]").addEventListener("click", async () => {
-  const field = $("[data-link]");
-  const status = $("[data-copy-status]");
+/** Copy a link field's value, or select it for copying by hand where the clipboard is closed. */
+async function copyLink(field, status) {
   try {
     await navigator.clipboard.writeText(field.value);
     status.textContent = "Link copied.";
   } catch {
-    // No clipboard access (an older browser, or no permission): select it for copying by hand.
     field.focus();
     field.select();
     status.textContent = "The link is selected: copy it with your device's copy command.";
   }
-});
+}
+
+$("[data-copy]").addEventListener("click", () => copyLink($("[data-link]"), $("[data-copy-status]")));
+$("[data-host-link]").value = window.location.href;
+$("[data-copy-host]").addEventListener("click", () =>
+  copyLink($("[data-host-link]"), $("[data-copy-host-status]")),
+);
 
 // The lobby and the rooms.
 
