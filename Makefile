@@ -21,8 +21,9 @@ lint: $(DEPS)
 rehearse: $(DEPS) $(VENDOR)  ## fill a session on a running server with simulated people
 	$(PY) -m listening rehearse $(ARGS)
 
-bench: $(DEPS) $(VENDOR)  ## measure many rooms on one process in each async mode
-	$(PY) bench/live_rooms.py $(ARGS)
+bench: $(DEPS) $(VENDOR)  ## measure the figures quoted in docs/performance.md
+	$(PY) bench/ticker_rooms.py --rooms 300
+	$(PY) bench/live_rooms.py --rooms 10 --per-process 10
 
 $(DEPS): pyproject.toml
 	python3 -m venv $(VENV)
