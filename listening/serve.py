@@ -18,7 +18,7 @@ def _patch(mode: str) -> None:
     if mode == "eventlet":
         with warnings.catch_warnings():
             # Known and planned for: gevent and threading are kept working beside it.
-            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore")
             import eventlet
 
         eventlet.monkey_patch()

@@ -15,7 +15,7 @@ from flask import (
     request,
     url_for,
 )
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 from .. import services
 from ..engine import Refused
@@ -32,11 +32,15 @@ def _links(code: str, host_key: str | None = None) -> dict:
     return links
 
 
+class SessionNotFound(NotFound):
+    """A link to a session that does not exist: answered with a calm page."""
+
+
 def _session_or_404(code: str):
     try:
         return services.find_session(code)
     except Refused as refused:
-        return render_template("not_found.html", message=refused.message), 404
+        raise SessionNotFound(refused.message) from None
 
 
 @bp.get("/")
@@ -114,8 +118,6 @@ def _error(refused: Refused, status: int):
 def participant(code: str):
     """Show the page a participant follows the session on."""
     found = _session_or_404(code)
-    if isinstance(found, tuple):
-        return found
     return render_template(
         "participant.html", session=found, room_cap=current_app.config["ROOM_CAP"]
     )
@@ -125,8 +127,6 @@ def participant(code: str):
 def host(code: str):
     """Show the host's console; the page proves it is the host with the key in its fragment."""
     found = _session_or_404(code)
-    if isinstance(found, tuple):
-        return found
     return render_template(
         "host.html",
         session=found,
@@ -138,9 +138,7 @@ def host(code: str):
 @bp.get("/s/<code>/qr.svg")
 def qr(code: str):
     """Return a QR code of the participant link, for people joining on a phone."""
-    found = _session_or_404(code)
-    if isinstance(found, tuple):
-        return found
+    _session_or_404(code)
     out = io.BytesIO()
     segno.make(_links(code)["participant_url"], error="m").save(
         out, kind="svg", scale=6, border=2, title="QR code for the participant link"
@@ -161,6 +159,8 @@ def http_error(error: HTTPException):
         return jsonify(error=error.name.lower().replace(" ", "_"), message=error.description), (
             error.code
         )
+    if isinstance(error, SessionNotFound):
+        return render_template("not_found.html", message=error.description), 404
     if error.code == 404:
         message = "We can't find that page. Check the link you were given."
         return render_template("not_found.html", message=message), 404

@@ -80,17 +80,30 @@ export function connect(auth, handlers) {
   /** Send an event and resolve with the server's reply, or a sentence if none came. */
   function send(event, payload = {}) {
     return new Promise((resolve) => {
-      if (!socket.connected) {
-        resolve({ ok: false, error: "offline", message: "Not connected just now. Trying again…" });
+      const emit = () =>
+        socket.timeout(ANSWER_TIMEOUT_MS).emit(event, payload, (err, reply) => {
+          if (err || !reply) {
+            resolve({ ok: false, error: "timeout", message: "No answer from the server. Please try again." });
+          } else {
+            resolve(reply);
+          }
+        });
+      if (socket.connected) {
+        emit();
         return;
       }
-      socket.timeout(ANSWER_TIMEOUT_MS).emit(event, payload, (err, reply) => {
-        if (err || !reply) {
-          resolve({ ok: false, error: "timeout", message: "No answer from the server. Please try again." });
-        } else {
-          resolve(reply);
-        }
-      });
+      // A blip (a hospital network, a server restart): send once the connection is back rather
+      // than asking a tired person to press again. The step in the payload makes a late send
+      // safe: if the turn has moved on meanwhile, the server refuses it as stale.
+      const onConnect = () => {
+        clearTimeout(giveUp);
+        emit();
+      };
+      const giveUp = setTimeout(() => {
+        socket.off("connect", onConnect);
+        resolve({ ok: false, error: "offline", message: "Not connected just now. Please try again in a moment." });
+      }, ANSWER_TIMEOUT_MS);
+      socket.once("connect", onConnect);
     });
   }
 
