@@ -159,4 +159,36 @@ def started(world) -> World:
     return world
 
 
+# Real servers and browsers, for the live and browser tests.
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A real server process on a free port (tests needing other settings override this)."""
+    from .live import Server
+
+    server = Server(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium, headless, shared by a module's tests."""
+    from .browser import chromium
+
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def screens(browser, server):
+    """Everyone's browser windows in one test, closed afterwards."""
+    from .browser import Screens
+
+    screens = Screens(browser, server.url)
+    yield screens
+    screens.close()
+
+
 __all__ = ["Clock", "World", "services"]

@@ -24,7 +24,6 @@ from .browser import (
     Screens,
     announcer,
     axe_problems,
-    chromium,
     cues_seen,
     has_visible_focus,
     heading,
@@ -39,26 +38,6 @@ from .browser import (
 from .live import Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def server(tmp_path):
-    server = Server(tmp_path).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def screens(browser, server):
-    screens = Screens(browser, server.url)
-    yield screens
-    screens.close()
 
 
 @pytest.fixture

@@ -9,29 +9,14 @@ from playwright.sync_api import expect
 
 from listening.rehearsal import Host, create_session
 
-from .browser import Screens, chromium, heading, join, seconds, timer
-from .live import Server
+from .browser import heading, join, seconds, timer
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 
-@pytest.fixture
-def browser():
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def server(tmp_path):
-    server = Server(tmp_path).start()
-    yield server
-    server.stop()
-
-
 def test_after_a_restart_mid_turn_every_screen_comes_back_to_the_same_turn_and_time(
-    browser, server
+    server, screens
 ):
-    screens = Screens(browser, server.url)
     made = create_session(server.url, title="Restart", turn_seconds=90, silence_seconds=1)
     ada, ben = screens.open(), screens.open(phone=True)
     join(ada, made["participant_url"], "Ada")
@@ -55,4 +40,3 @@ def test_after_a_restart_mid_turn_every_screen_comes_back_to_the_same_turn_and_t
     assert 85 <= shown <= 90, "Ben's own turn starts in full"
     assert time.monotonic() - killed_at < 30
     assert before <= 90
-    screens.close()

@@ -18,8 +18,6 @@ from listening.rehearsal import create_session
 
 from .browser import (
     SOON,
-    Screens,
-    chromium,
     cues_seen,
     heading,
     join,
@@ -50,25 +48,12 @@ RECORD_TIMES = """document.addEventListener("DOMContentLoaded", () => {
 });"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
-
-
 @pytest.fixture
 def server(tmp_path):
     # Long enough that a speaker who has gone is still being waited for when the host skips.
     server = Server(tmp_path, LISTENING_AWAY_WAIT_SECONDS="60").start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def screens(browser, server):
-    screens = Screens(browser, server.url)
-    yield screens
-    screens.close()
 
 
 class Round:
