@@ -34,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
 
     # Handlers must be declared before the first init_app so every app's server gets them.
-    from .web import events, pages
+    from .web import events, pages  # noqa: F401 - importing events declares its handlers
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
@@ -52,7 +52,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import cli
 
     app.register_blueprint(pages.bp)
-    events.register()
     cli.init_app(app)
     return app
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from flask_migrate import upgrade
 
-from listening import services
 from listening.app import create_app
 from listening.extensions import socketio
 from listening.ticker import tick_once
@@ -189,6 +188,3 @@ def screens(browser, server):
     screens = Screens(browser, server.url)
     yield screens
     screens.close()
-
-
-__all__ = ["Clock", "World", "services"]

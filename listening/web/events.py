@@ -23,10 +23,6 @@ _callers: dict[str, services.Caller] = {}
 _screens: Counter[int] = Counter()
 
 
-def register() -> None:
-    """Make sure the handlers below are attached (importing this module attaches them)."""
-
-
 def _reply_refused(refused: Refused) -> dict:
     reply = {"ok": False, "error": refused.code, "message": refused.message}
     if isinstance(refused, services.Invalid):

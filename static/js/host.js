@@ -7,7 +7,7 @@ import { connect, refusalMessage } from "./connection.js";
 import { cueFor } from "./cue.js";
 import { createCueView } from "./cue-view.js";
 import { createRoomCards, roomsPlan } from "./host-console.js";
-import { forgetJoin, joinSession, rememberedJoin } from "./joining.js";
+import { forgetJoin, joinFromForm, rememberedJoin } from "./joining.js";
 import { keepScreenOn } from "./wake-lock.js";
 
 const REDRAW_MS = 250;
@@ -183,28 +183,8 @@ function showTakingPart() {
 
 $("[data-join-form]").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const form = event.currentTarget;
-  const input = form.elements.name;
-  const error = $("[data-join-error]");
-  const name = input.value.trim();
-  if (!name) {
-    error.textContent = "Please give your first name.";
-    input.setAttribute("aria-invalid", "true");
-    input.focus();
-    return;
-  }
-  const button = form.querySelector("button[type=submit]");
-  button.disabled = true;
-  error.textContent = "";
-  const result = await joinSession(code, name);
-  button.disabled = false;
-  if (!result.ok) {
-    error.textContent = result.message;
-    input.setAttribute("aria-invalid", "true");
-    input.focus();
-    return;
-  }
-  input.removeAttribute("aria-invalid");
+  const result = await joinFromForm(event.currentTarget, $("[data-join-error]"), code);
+  if (!result?.ok) return;
   joined = result.joined;
   showTakingPart();
   $("[data-taking-part]").setAttribute("tabindex", "-1");

@@ -41,6 +41,34 @@ const JOIN_ERRORS = {
 };
 
 /**
+ * Join from a first-name form: check the name, join, and show any problem beside the field,
+ * except for the error codes in `handled`, which the caller shows its own way.
+ *
+ * Resolve with joinSession's result, or null when no name was given.
+ */
+export async function joinFromForm(form, error, code, handled = []) {
+  const input = form.elements.name;
+  const name = input.value.trim();
+  const problem = (message) => {
+    error.textContent = message;
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+  };
+  if (!name) {
+    problem("Please give your first name.");
+    return null;
+  }
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  error.textContent = "";
+  const result = await joinSession(code, name);
+  button.disabled = false;
+  if (result.ok) input.removeAttribute("aria-invalid");
+  else if (!handled.includes(result.error)) problem(result.message);
+  return result;
+}
+
+/**
  * Join the session as `name`.
  *
  * Resolve with {ok: true, joined: {token, id, name}} or {ok: false, error, message}.

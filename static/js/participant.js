@@ -4,7 +4,7 @@ import { setUpChimeToggle } from "./chime.js";
 import { connect, refusalMessage } from "./connection.js";
 import { closedCue, cueFor } from "./cue.js";
 import { createCueView } from "./cue-view.js";
-import { forgetJoin, joinSession, rememberedJoin } from "./joining.js";
+import { forgetJoin, joinFromForm, rememberedJoin } from "./joining.js";
 import { keepScreenOn } from "./wake-lock.js";
 
 const REDRAW_MS = 250;
@@ -129,31 +129,14 @@ function askForName(message = "") {
 
 joinForm.addEventListener("submit", async (event) => {
   event.preventDefault();
-  const input = joinForm.elements.name;
-  const name = input.value.trim();
-  if (!name) {
-    joinError.textContent = "Please give your first name.";
-    input.setAttribute("aria-invalid", "true");
-    input.focus();
-    return;
-  }
-  const button = joinForm.querySelector("button[type=submit]");
-  button.disabled = true;
-  joinError.textContent = "";
-  const result = await joinSession(code, name);
-  button.disabled = false;
-  if (result.ok) {
-    input.removeAttribute("aria-invalid");
+  const result = await joinFromForm(joinForm, joinError, code, ["ended"]);
+  if (result?.ok) {
     joined = result.joined;
     showView("cue");
     start();
-  } else if (result.error === "ended") {
+  } else if (result?.error === "ended") {
     ended = true;
     draw();
-  } else {
-    joinError.textContent = result.message;
-    input.setAttribute("aria-invalid", "true");
-    input.focus();
   }
 });
 
