@@ -23,6 +23,7 @@ from flask_migrate import upgrade  # noqa: E402
 
 from listening import services  # noqa: E402
 from listening.app import create_app  # noqa: E402
+from listening.services import NewSession  # noqa: E402
 from listening.ticker import tick_once  # noqa: E402
 
 
@@ -52,7 +53,8 @@ def main() -> None:
         )
         with app.app_context():
             upgrade(directory=app.extensions["migrate"].directory)
-            session, key = services.create_session({"title": "Bench"})
+            settings = NewSession("Bench", ["How are you?"], 120, 3, 5, 15)
+            session, key = services.create_session(settings)
             code = session.code
             began = time.perf_counter()
             for n in range(args.rooms * 8):

@@ -2,6 +2,7 @@
 
 import os
 import time
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
@@ -9,7 +10,14 @@ from sqlalchemy import event
 from .config import Config
 from .extensions import db, migrate, socketio
 
-MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
+HERE = os.path.dirname(os.path.abspath(__file__))
+MIGRATIONS = os.path.join(HERE, "migrations")
+
+
+def _shipped(folder: str) -> str:
+    """Return where templates/ or static/ is: in the package once installed, else beside it."""
+    installed = os.path.join(HERE, folder)
+    return installed if os.path.isdir(installed) else os.path.join(os.path.dirname(HERE), folder)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -17,8 +25,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder="../templates",
-        static_folder="../static",
+        template_folder=_shipped("templates"),
+        static_folder=_shipped("static"),
     )
     app.config.from_object(Config)
     app.config["CLOCK"] = time.time
@@ -33,25 +41,25 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
 
-    # Handlers must be declared before the first init_app so every app's server gets them.
-    from .web import events, pages  # noqa: F401 - importing events declares its handlers
+    # Socket.IO handlers must be declared before the first init_app so every app's server
+    # gets them; importing the web package's events module declares them.
+    from . import cli, web
+    from .web import events  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
-    socketio.init_app(
-        app,
-        async_mode=app.config.get("ASYNC_MODE"),
-        message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
-        cors_allowed_origins=app.config.get("CORS_ALLOWED_ORIGINS"),
-        max_http_buffer_size=16_384,
-    )
+    realtime: dict[str, Any] = {
+        "async_mode": app.config.get("ASYNC_MODE"),
+        "message_queue": app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        "cors_allowed_origins": app.config.get("CORS_ALLOWED_ORIGINS"),
+        "max_http_buffer_size": 16_384,
+    }
+    socketio.init_app(app, **realtime)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
-    from . import cli
-
-    app.register_blueprint(pages.bp)
+    web.init_app(app)
     cli.init_app(app)
     return app
 

@@ -50,6 +50,22 @@ class Refused(Exception):
         self.message = message
 
 
+#: the practice's own prompts: how people are feeling, what they are thinking, what they hope for
+DEFAULT_PROMPTS = (
+    "How are you feeling, right now, as we begin?",
+    "What are you thinking about at the moment?",
+    "What are you hoping for?",
+)
+
+#: the range a host may choose for each of their settings (the defaults are Settings' own)
+LIMITS = {
+    "turn_seconds": (30, 300),
+    "rounds": (1, 5),
+    "silence_seconds": (0, 30),
+    "grace_seconds": (0, 60),
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     """The shape of a session, chosen by the host."""
@@ -116,14 +132,55 @@ class Room:
         """Return the id of who has the floor right now, if anyone."""
         return self.current if self.phase in (Phase.SPEAKING, Phase.GRACE) else None
 
-    def member(self, member_id: str) -> Member | None:
+    def member(self, member_id: str | None) -> Member | None:
         """Return the member with this id, or None."""
         return next((m for m in self.members if m.id == member_id), None)
+
+    def next_member(self) -> Member:
+        """Return who has, or is next to have, the floor; only asked while a round runs."""
+        member = self.member(self.current)
+        assert member is not None, "a running round always has someone next"
+        return member
+
+    def running_deadline(self) -> float:
+        """Return the deadline of a phase that has one (not gathering, closed or paused)."""
+        assert self.deadline is not None, "a running, unpaused phase always has a deadline"
+        return self.deadline
 
     @property
     def has_space(self) -> bool:
         """Return whether another person may join."""
         return self.phase != Phase.CLOSED and len(self.members) < self.settings.room_cap
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """Who may make which move in a room right now; the moves below enforce the same rules."""
+
+    #: the member who may finish or pass: the speaker, unless the room is paused
+    finish: str | None
+    pause: bool
+    resume: bool
+    extend: bool
+    #: the member the host may skip: whoever has, or is next to have, the floor
+    skip: str | None
+
+
+def allowed(room: Room) -> Allowed:
+    """Return who may make which move now, so screens offer only what the server accepts."""
+    running = room.phase not in (Phase.GATHERING, Phase.CLOSED)
+    return Allowed(
+        finish=None if room.paused else room.speaker,
+        pause=running and not room.paused,
+        resume=running and room.paused,
+        extend=running and room.speaker is not None,
+        skip=room.current if running else None,
+    )
+
+
+def full_room_seconds(settings: Settings) -> float:
+    """Return how long a full room takes, from the start to the end of the last turn."""
+    return settings.rounds * settings.room_cap * (settings.turn_seconds + settings.silence_seconds)
 
 
 # Effects: what happened, for the services to record (timings, never words).
@@ -282,7 +339,7 @@ def resume(room: Room, now: float) -> tuple[Room, list]:
     _require_running(room)
     if not room.paused:
         raise Refused("not_paused", "The room is not paused.")
-    change = _Change(replace(room, deadline=now + room.paused_left, paused_left=None))
+    change = _Change(replace(room, deadline=now + (room.paused_left or 0.0), paused_left=None))
     waited_for = change.room.member(change.room.current) if room.phase == Phase.WAITING else None
     if waited_for is not None and waited_for.present:
         _give_floor(change, now)
@@ -297,11 +354,11 @@ def extend(room: Room, seconds: float, now: float) -> tuple[Room, list]:
     if room.phase not in (Phase.SPEAKING, Phase.GRACE):
         raise Refused("no_turn", "Nobody is speaking, so there is no turn to extend.")
     if room.paused:
-        left = room.paused_left if room.phase == Phase.SPEAKING else 0.0
+        left = (room.paused_left or 0.0) if room.phase == Phase.SPEAKING else 0.0
         return replace(room, phase=Phase.SPEAKING, paused_left=left + seconds), []
     if room.phase == Phase.GRACE:
         return replace(room, phase=Phase.SPEAKING, deadline=now + seconds), []
-    return replace(room, deadline=room.deadline + seconds), []
+    return replace(room, deadline=room.running_deadline() + seconds), []
 
 
 def skip(room: Room, member_id: str, now: float, step: int | None = None):
@@ -360,14 +417,14 @@ def tick(room: Room, now: float) -> tuple[Room, list]:
         r = change.room
         if not due(r, now):
             break
-        at = max(r.deadline, now - CATCH_UP_SLACK)
+        at = max(r.running_deadline(), now - CATCH_UP_SLACK)
         if r.phase == Phase.SILENCE:
             _give_floor(change, at)
         elif r.phase == Phase.SPEAKING:
             change.room = replace(r, phase=Phase.GRACE, deadline=at + r.settings.grace_seconds)
         elif r.phase == Phase.GRACE:
             _end_turn(change, Outcome.SPOKE, at)
-        elif r.phase == Phase.WAITING and r.member(r.current).present:
+        elif r.phase == Phase.WAITING and r.next_member().present:
             _give_floor(change, at)
         elif r.phase == Phase.WAITING:
             change.room = replace(
@@ -407,7 +464,7 @@ def _to_silence(change: _Change, at: float) -> None:
 def _give_floor(change: _Change, at: float) -> None:
     """Start the next turn, wait for an absent speaker, or pass over one already away."""
     r = change.room
-    member = r.member(r.current)
+    member = r.next_member()
     if member.present:
         change.room = replace(
             r,

@@ -1,15 +1,36 @@
 """Flask extensions, created unbound here and bound to the app in the factory."""
 
+from typing import TYPE_CHECKING
+
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+#: constraint names that come out the same on SQLite and PostgreSQL, so migrations can name them
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
 
 
 class Base(DeclarativeBase):
     """Base class for every table."""
 
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
 
 db = SQLAlchemy(model_class=Base)
+
+# Every table derives from ``Model``: Flask-SQLAlchemy's ``db.Model`` at run time, which type
+# checkers cannot see through, so they are shown the declarative base it is built on.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 socketio = SocketIO()

@@ -101,11 +101,14 @@ class Person:
 
     def finish(self) -> dict:
         """Say "I've finished", naming the step this screen saw; returns the server's reply."""
-        return self._send("finish", {"step": self.room["room"]["step"]})
+        return self._send("finish", {"step": self._step_seen()})
 
     def pass_turn(self) -> dict:
         """Pass this turn, naming the step this screen saw; returns the server's reply."""
-        return self._send("pass", {"step": self.room["room"]["step"]})
+        return self._send("pass", {"step": self._step_seen()})
+
+    def _step_seen(self) -> int | None:
+        return self.room["room"]["step"] if self.room else None
 
     def _send(self, event: str, payload: dict | None = None) -> dict:
         try:
@@ -182,7 +185,7 @@ def rehearse(link: str, people: int, start: bool, speak_for: float, say=print) -
         say("Started." if reply["ok"] else f"Could not start: {reply['message']}")
     else:
         say("Waiting for the host to start the session.")
-    last = {}
+    last: dict[int, object] = {}
     try:
         while not all(_finished(p) for p in crowd):
             for person in crowd:

@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 import warnings
+from typing import Any
 
 MODES = ("eventlet", "gevent", "threading")
 
@@ -53,7 +54,9 @@ def main(argv: list[str] | None = None) -> None:
     ticker.start(app)
     shown = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
     print(f"listening is running ({args.async_mode}): open http://{shown}:{args.port}/", flush=True)
-    extra = {"allow_unsafe_werkzeug": True} if args.async_mode == "threading" else {}
+    extra: dict[str, Any] = {}
+    if args.async_mode == "threading":
+        extra["allow_unsafe_werkzeug"] = True
     socketio.run(app, host=args.host, port=args.port, log_output=False, **extra)
 
 

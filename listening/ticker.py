@@ -2,43 +2,49 @@
 
 Deadlines are data in the store, so the ticker remembers nothing: it asks which rooms are due,
 applies the engine's ``tick`` with a compare-and-set, and publishes.  Running it in several
-processes is safe; a room advances once whoever gets there first.
+processes is safe; a room advances once whoever gets there first.  It uses the write layer and
+the realtime path, and nothing of the web layer.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 from flask import Flask
 
 from . import services
+from .changes import Changes
+from .clock import now as clock_now
 from .extensions import db, socketio
-from .web.emit import publish
+from .realtime.publish import publish
+
+
+def _step(app: Flask, work: Callable[[float], Changes], failed: str) -> None:
+    """Run one step of background work at the current time and publish what it changed."""
+    with app.app_context():
+        try:
+            publish(work(clock_now()))
+        except Exception:
+            db.session.rollback()
+            app.logger.exception(failed)
+        finally:
+            db.session.remove()
 
 
 def tick_once(app: Flask) -> None:
     """Move on every room that is due now, and send the new snapshots."""
-    with app.app_context():
-        try:
-            publish(services.tick_due(services.clock()))
-        except Exception:
-            db.session.rollback()
-            app.logger.exception("ticker step failed; trying again next tick")
-        finally:
-            db.session.remove()
+    _step(app, services.tick_due, "ticker step failed; trying again next tick")
 
 
 def sweep_once(app: Flask) -> None:
     """End sessions left open too long, so nobody's name is kept for long."""
-    with app.app_context():
-        try:
-            now = services.clock()
-            publish(services.end_stale_sessions(now, app.config["STALE_AFTER_HOURS"]))
-        except Exception:
-            db.session.rollback()
-            app.logger.exception("sweep of stale sessions failed; trying again later")
-        finally:
-            db.session.remove()
+    hours = app.config["STALE_AFTER_HOURS"]
+    _step(
+        app,
+        lambda now: services.end_stale_sessions(now, hours),
+        "sweep of stale sessions failed; trying again later",
+    )
 
 
 def run(app: Flask) -> None:

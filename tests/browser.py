@@ -27,6 +27,7 @@ LAUNCH_ARGS = [
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 
 #: how long to wait for something the server decides (a snapshot, a turn moving on)
 SOON = 10_000
@@ -154,10 +155,11 @@ def join(page: Page, participant_url: str, name: str) -> None:
 # Checks a test makes on a whole page.
 
 
-def axe_problems(page: Page, base_url: str) -> list[str]:
+def axe_problems(page: Page) -> list[str]:
     """Run axe-core on the page as it is; return its serious and critical violations."""
     if not page.evaluate("() => Boolean(window.axe)"):
-        page.add_script_tag(url=f"{base_url}/static/vendor/axe.min.js")
+        # A test tool, so it comes from node_modules rather than being served with the app.
+        page.add_script_tag(path=AXE)
     result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
     return [
         f"{v['id']} ({v['impact']}: {v['help']}) at "

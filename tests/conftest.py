@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from flask_migrate import upgrade
 
 from listening.app import create_app
-from listening.extensions import socketio
+from listening.engine import Refused
+from listening.extensions import db, socketio
 from listening.ticker import tick_once
 
 
@@ -86,6 +89,14 @@ class World:
         args = () if payload is ... else (payload if payload is not None else {},)
         return self.sockets[who].emit(event, *args, callback=True)
 
+    def start(self, names: list[str], **settings) -> None:
+        """Create a session, connect the host and these people, and start it."""
+        self.create(**settings)
+        self.host()
+        for name in names:
+            self.join(name)
+        assert self.send("host", "start")["ok"]
+
     def tick(self, seconds: float = 0.0) -> None:
         """Let time pass and run the ticker once, as the server's background task would."""
         self.clock.advance(seconds)
@@ -150,12 +161,47 @@ def world(app, clock):
 @pytest.fixture
 def started(world) -> World:
     """A session of four people (Ada, Ben, Cleo, Dev) in one room, just started."""
-    world.create(turn_seconds=60, rounds=2, silence_seconds=5, grace_seconds=10)
-    world.host()
-    for name in ("Ada", "Ben", "Cleo", "Dev"):
-        world.join(name)
-    assert world.send("host", "start")["ok"]
+    world.start(["Ada", "Ben", "Cleo", "Dev"], turn_seconds=60, rounds=2, grace_seconds=10)
     return world
+
+
+@pytest.fixture
+def rooms_of_two(app, world) -> World:
+    """Four people (A, B, C, D), connected, started in two rooms of two."""
+    app.config["ROOM_CAP"] = 2
+    world.start(["A", "B", "C", "D"])
+    return world
+
+
+@pytest.fixture
+def all_at_once(app):
+    """Return ``run(count, work)``: ``work(i)`` in ``count`` threads released together.
+
+    Each thread has its own app context; the results come back in order, a refusal as its code.
+    """
+
+    def run(count: int, work) -> list:
+        gate = threading.Barrier(count)
+        results: list = [None] * count
+
+        def one(i: int) -> None:
+            with app.app_context():
+                gate.wait()
+                try:
+                    results[i] = work(i)
+                except Refused as refused:
+                    results[i] = refused.code
+                finally:
+                    db.session.remove()
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        return results
+
+    return run
 
 
 # Real servers and browsers, for the live and browser tests.

@@ -136,7 +136,7 @@ def every_view(browser, tmp_path_factory) -> dict[str, View]:
         view = views[name] = View(name)
         for size, label in ((DESKTOP, "desktop"), (PHONE, "phone")):
             page.set_viewport_size(size)
-            view.axe += [f"{label}: {problem}" for problem in axe_problems(page, server.url)]
+            view.axe += [f"{label}: {problem}" for problem in axe_problems(page)]
             view.shots.append(screenshot(page, f"{name}-{label}", full_page=label == "desktop"))
         view.overflow = sideways_overflow(page)
         if speaker_buttons:
@@ -144,7 +144,7 @@ def every_view(browser, tmp_path_factory) -> dict[str, View]:
                 view.targets[button] = page.get_by_role("button", name=button).bounding_box()
         # People who set their device to dark mode get the dark colours: check those too.
         page.emulate_media(color_scheme="dark")
-        view.axe += [f"phone, dark: {problem}" for problem in axe_problems(page, server.url)]
+        view.axe += [f"phone, dark: {problem}" for problem in axe_problems(page)]
         view.shots.append(screenshot(page, f"{name}-phone-dark", full_page=False))
         page.emulate_media(color_scheme="light")
         page.set_viewport_size(DESKTOP)

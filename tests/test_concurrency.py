@@ -2,46 +2,22 @@
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import select
 
 from listening import engine, services
+from listening.changes import Changes
 from listening.extensions import db
 from listening.models import Participant, Room, Turn
 
 
-def _all_at_once(app, count: int, work) -> list:
-    """Run ``work(i)`` in ``count`` threads released together; return results or errors."""
-    gate = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i: int) -> None:
-        with app.app_context():
-            gate.wait()
-            try:
-                results[i] = work(i)
-            except engine.Refused as refused:
-                results[i] = refused.code
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
-
-
-def test_the_room_cap_holds_when_many_people_join_at_the_same_instant(app, world):
+def test_the_room_cap_holds_when_many_people_join_at_the_same_instant(app, world, all_at_once):
     world.create()
     world.host()
     world.join("Ada")
     world.join("Ben")
     assert world.send("host", "start")["ok"]
 
-    results = _all_at_once(app, 22, lambda i: services.join(world.code, f"Late {i}")[0].id)
+    results = all_at_once(22, lambda i: services.join(world.code, f"Late {i}")[0].id)
 
     assert all(isinstance(r, int) for r in results), results
     with app.app_context():
@@ -54,21 +30,21 @@ def test_the_room_cap_holds_when_many_people_join_at_the_same_instant(app, world
             assert person.public_id in [m["id"] for m in room.state["members"]]
 
 
-def test_many_finish_clicks_at_once_advance_the_turn_exactly_once(app, started):
+def test_many_finish_clicks_at_once_advance_the_turn_exactly_once(app, started, all_at_once):
     started.tick(5)
     with app.app_context():
         ada = db.session.scalar(select(Participant).where(Participant.name == "Ada"))
         caller = services.Caller(ada.session_id, ada.id)
 
-    results = _all_at_once(app, 8, lambda i: services.speaker_move(caller, "finish"))
+    results = all_at_once(8, lambda i: services.finish_turn(caller, None))
 
-    assert sum(isinstance(r, services.Changes) for r in results) == 1
+    assert sum(isinstance(r, Changes) for r in results) == 1
     assert results.count("not_speaker") == 7
     with app.app_context():
         assert len(db.session.scalars(select(Turn)).all()) == 1
 
 
-def test_a_finish_racing_the_ticker_advances_the_turn_exactly_once(app, started):
+def test_a_finish_racing_the_ticker_advances_the_turn_exactly_once(app, started, all_at_once):
     started.tick(5)
     started.tick(60)  # grace: both the speaker and the ticker may end it
     started.clock.advance(10)
@@ -79,9 +55,9 @@ def test_a_finish_racing_the_ticker_advances_the_turn_exactly_once(app, started)
     def work(i: int):
         if i % 2:
             return services.tick_due(started.clock.now)
-        return services.speaker_move(caller, "finish")
+        return services.finish_turn(caller, None)
 
-    _all_at_once(app, 6, work)
+    all_at_once(6, work)
 
     with app.app_context():
         turns = db.session.scalars(select(Turn)).all()

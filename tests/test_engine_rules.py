@@ -34,6 +34,7 @@ from listening.engine import (
     Settings,
     TurnBegan,
     TurnEnded,
+    allowed,
     close,
     due,
     extend,
@@ -57,7 +58,7 @@ CODES = {"not_speaker", "paused", "not_paused", "closed", "not_started", "no_tur
 IDS = [f"p{i}" for i in range(12)]
 EPS = 1e-6
 
-# The ranges a host may choose (see services.LIMITS), with small values that stress the clock.
+# The ranges a host may choose (see engine.LIMITS), with small values that stress the clock.
 session_settings = st.builds(
     Settings,
     turn_seconds=st.sampled_from([30, 45, 120, 300]),
@@ -71,6 +72,15 @@ gaps = st.one_of(
     st.sampled_from([0, 0.25, 0.5, 1, 1.5, 5, 10, 15, 30, 120, 3600]),
     st.floats(0, 200, allow_nan=False, allow_infinity=False),
 )
+
+
+def accepts(move, *args) -> bool:
+    """Return whether the engine makes this move rather than refusing it."""
+    try:
+        move(*args)
+    except Refused:
+        return False
+    return True
 
 
 @dataclass
@@ -389,6 +399,18 @@ class RoomMachine(RuleBasedStateMachine):
             assert room.phase in RUNNING and room.paused_left >= 0
         if timeless:
             assert room.paused_left is None
+
+    @invariant()
+    def screens_are_offered_exactly_the_moves_the_engine_accepts(self):
+        room, now = self.room, self.now
+        offer = allowed(room)
+        for who in [m.id for m in room.members] + ["stranger"]:
+            assert accepts(finish, room, who, now) == (offer.finish == who), who
+            assert accepts(pass_turn, room, who, now) == (offer.finish == who), who
+            assert accepts(skip, room, who, now) == (offer.skip == who), who
+        assert accepts(pause, room, now) == offer.pause
+        assert accepts(resume, room, now) == offer.resume
+        assert accepts(extend, room, 30, now) == offer.extend
 
     @invariant()
     def stored_form_round_trips(self):

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 
-from listening.extensions import socketio
+from sqlalchemy import select
+
+from listening import services
+from listening.extensions import db, socketio
+from listening.models import Participant, Room
 
 
 def test_a_reload_returns_to_the_same_room_place_and_time(started):
@@ -94,13 +98,10 @@ def test_rooms_are_balanced_and_never_exceed_the_cap(app, world):
     assert [len(r["members"]) for r in world.console()["rooms"]] == [7, 6]
 
 
-def test_when_every_room_is_full_a_latecomer_opens_a_new_room_that_starts_with_a_second(app, world):
-    app.config["ROOM_CAP"] = 2
-    world.create()
-    world.host()
-    for name in ("A", "B", "C", "D"):
-        world.join(name)
-    world.send("host", "start")
+def test_when_every_room_is_full_a_latecomer_opens_a_new_room_that_starts_with_a_second(
+    rooms_of_two,
+):
+    world = rooms_of_two
     world.join("E")
     room = world.room("E")
     assert room["number"] == 3 and room["phase"] == "gathering"
@@ -148,3 +149,51 @@ def test_names_are_erased_when_the_session_ends_leaving_counts_and_timings(app, 
     stored = path.read_bytes()
     for name in (b"Cleo", b"Ben"):
         assert name not in stored
+
+
+def test_someone_not_connected_at_start_is_waited_for_not_given_the_floor(world):
+    world.create(silence_seconds=0)
+    world.host()
+    world.join("Ann", connect=False)
+    world.join("Bob")
+    world.join("Cat")
+    world.send("host", "start")
+    room = world.room("Bob")
+    assert room["phase"] == "waiting" and world.name_of(room["current"]) == "Ann"
+
+
+def test_a_latecomer_is_present_only_once_their_screen_connects(world):
+    world.create()
+    world.host()
+    world.join("Ann")
+    world.join("Bob")
+    world.send("host", "start")
+    world.join("Late", connect=False)
+    members = {m["name"]: m["present"] for m in world.console()["rooms"][0]["members"]}
+    assert members["Late"] is False
+    world.connect("Late")
+    members = {m["name"]: m["present"] for m in world.room("Late")["members"]}
+    assert members["Late"] is True
+
+
+def test_presence_racing_start_never_leaves_a_connected_person_marked_absent(
+    app, world, all_at_once
+):
+    world.create()
+    world.host()
+    for n in range(16):
+        world.join(f"P{n}", connect=False)
+    with app.app_context():
+        people = db.session.scalars(select(Participant)).all()
+        ids = [p.id for p in people]
+        host = services.Caller(people[0].session_id, is_host=True)
+
+    def work(i: int):
+        return services.start(host) if i == 0 else services.set_present(ids[i - 1], True)
+
+    all_at_once(17, work)
+    with app.app_context():
+        present = {p.public_id: p.present for p in db.session.scalars(select(Participant))}
+        for room in db.session.scalars(select(Room)):
+            for member in room.state["members"]:
+                assert member["present"] == present[member["id"]], member

@@ -1,1 +1,17 @@
-"""The web layer: HTTP pages and API, Socket.IO events, and the one emit path."""
+"""The web layer, by audience: ``pages`` (participants), ``host``, ``api`` (JSON), the Socket.IO
+``events``, and one ``errors`` module that answers JSON to API clients and a page to people.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprints and error handlers; the Socket.IO events are declared on import."""
+    from . import api, errors, events, host, pages  # noqa: F401 - events declares its handlers
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(host.bp)
+    app.register_blueprint(api.bp)
+    errors.init_app(app)

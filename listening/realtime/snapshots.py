@@ -1,34 +1,41 @@
-"""Whole-state snapshots sent to screens: one shape for everyone, views derived by the client."""
+"""Whole-state snapshots sent to screens: one shape for everyone, views derived by the client.
+
+Everything a screen needs to decide what to show comes from here, worked out by the engine:
+who may act now (``allowed``), how people would be split into rooms (``rooms_plan``) and how
+long a full room takes. The browser renders these; it does not work them out again.
+"""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from sqlalchemy import select
 
-from . import engine
-from .extensions import db
-from .models import Participant, Room, Session
-from .services import full_room_seconds
+from .. import engine
+from ..extensions import db
+from ..models import ListeningSession, Participant, Room
 
 
-def session_summary(session: Session, cap: int) -> dict:
+def session_summary(session: ListeningSession, cap: int) -> dict:
     """Return what every screen may know about the session itself."""
     return {
         "code": session.code,
         "title": session.title,
-        "status": session.status,
+        "status": str(session.status),
         "prompts": list(session.prompts),
         "turn_seconds": session.turn_seconds,
         "rounds": session.rounds,
         "silence_seconds": session.silence_seconds,
         "grace_seconds": session.grace_seconds,
         "room_cap": cap,
-        "full_room_seconds": full_room_seconds(session, cap),
+        "full_room_seconds": engine.full_room_seconds(session.settings(cap)),
     }
 
 
-def lobby(session: Session, cap: int, now: float) -> dict:
+def lobby(session: ListeningSession, cap: int, now: float) -> dict:
     """Return the lobby snapshot: who has arrived, and the session's shape."""
     numbers = {room.id: room.number for room in session.rooms}
+    people = session.participants
     return {
         "version": session.version,
         "server_now": now,
@@ -38,14 +45,16 @@ def lobby(session: Session, cap: int, now: float) -> dict:
                 "id": p.public_id,
                 "name": p.name,
                 "present": p.present,
-                "room": numbers.get(p.room_id),
+                "room": numbers.get(p.room_id) if p.room_id is not None else None,
             }
-            for p in session.participants
+            for p in people
         ],
+        # Room sizes if the host started now: 13 people with a cap of 8 make [7, 6].
+        "rooms_plan": engine.room_sizes(len(people), cap),
     }
 
 
-def console(session: Session, cap: int, now: float) -> dict:
+def console(session: ListeningSession, cap: int, now: float) -> dict:
     """Return the host's snapshot: the lobby plus every room."""
     names = names_in(session)
     snapshot = lobby(session, cap, now)
@@ -55,25 +64,27 @@ def console(session: Session, cap: int, now: float) -> dict:
     return snapshot
 
 
-def room(row: Room, session: Session, now: float, names: dict | None = None) -> dict:
+def room(
+    row: Room, session: ListeningSession, now: float, names: dict[str, str | None] | None = None
+) -> dict:
     """Return the snapshot that everyone in one room receives (``names`` saves a query)."""
     return {
         "version": row.version,
         "server_now": now,
-        "session": {"code": session.code, "title": session.title, "status": session.status},
+        "session": {"code": session.code, "title": session.title, "status": str(session.status)},
         "room": room_view(row, session, names if names is not None else names_in(session)),
     }
 
 
-def names_in(session: Session) -> dict[str, str | None]:
+def names_in(session: ListeningSession) -> dict[str, str | None]:
     """Return everyone's name by public id, in one light query (no ORM objects)."""
     query = select(Participant.public_id, Participant.name).where(
         Participant.session_id == session.id
     )
-    return dict(db.session.execute(query).all())
+    return {public_id: name for public_id, name in db.session.execute(query)}
 
 
-def room_view(row: Room, session: Session, names: dict) -> dict:
+def room_view(row: Room, session: ListeningSession, names: dict[str, str | None]) -> dict:
     """Return one room's state as screens see it."""
     state = engine.from_dict(row.state)
     prompts = session.prompts
@@ -99,6 +110,7 @@ def room_view(row: Room, session: Session, names: dict) -> dict:
             {"id": m.id, "name": names.get(m.id), "present": m.present, "away": m.away}
             for m in state.members
         ],
+        "allowed": asdict(engine.allowed(state)),
         "expected_end": expected_end(state),
     }
 

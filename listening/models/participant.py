@@ -1,0 +1,36 @@
+"""Someone who joined a session with a first name."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import Model
+
+if TYPE_CHECKING:
+    from .session import ListeningSession
+
+
+class Participant(Model):
+    """One person in one session; known to other screens by ``public_id`` only."""
+
+    __tablename__ = "participants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
+    #: the id other screens see; not a secret
+    public_id: Mapped[str] = mapped_column(String(16), unique=True)
+    #: SHA-256 of the participant's token, which only their browser holds
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: first name as shown to the room; erased (None) when the session ends
+    name: Mapped[str | None] = mapped_column(String(60))
+    #: the room they are in, once rooms exist
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"))
+    #: whether any screen of theirs is connected (the lobby shows it)
+    present: Mapped[bool] = mapped_column(default=False)
+    joined_at: Mapped[datetime]
+
+    session: Mapped[ListeningSession] = relationship(back_populates="participants")

@@ -1,0 +1,38 @@
+"""The write layer: every change to a session goes through here, and nothing else writes.
+
+Split by concern: ``validation`` (what people may type), ``identity`` (who is asking),
+``store`` (the one compare-and-set and retry), ``sessions`` (create, start, end), ``joining``,
+``presence``, ``rooms`` (changing one room, and the ticker's step) and ``moves`` (the
+speaker's and the host's). Each function takes typed values the web edge has parsed and
+returns :class:`~listening.changes.Changes` for the realtime path to publish.
+"""
+
+from .identity import Caller, find_session, identify
+from .joining import join
+from .moves import extend, finish_turn, pass_turn, pause, resume, skip
+from .presence import forget_presence, set_present
+from .rooms import tick_due
+from .sessions import create_session, end_session, end_stale_sessions, start
+from .validation import Invalid, NewSession
+
+__all__ = [
+    "Caller",
+    "Invalid",
+    "NewSession",
+    "create_session",
+    "end_session",
+    "end_stale_sessions",
+    "extend",
+    "find_session",
+    "finish_turn",
+    "forget_presence",
+    "identify",
+    "join",
+    "pass_turn",
+    "pause",
+    "resume",
+    "set_present",
+    "skip",
+    "start",
+    "tick_due",
+]

@@ -1,0 +1,74 @@
+"""Who is asking: a caller proven by a secret the server issued, never by what a client says."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..engine import Refused
+from ..extensions import db
+from ..models import ListeningSession, Participant
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who a connection belongs to: the host, a participant, or a host who takes part."""
+
+    session_id: int
+    participant_id: int | None = None
+    is_host: bool = False
+
+
+def digest(secret: str) -> str:
+    """Return the hash the store keeps in place of a secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret() -> str:
+    """Return a fresh secret for a host key or a participant token."""
+    return secrets.token_urlsafe(18)
+
+
+def find_session(code: str | None) -> ListeningSession:
+    """Return the session with this public code, or refuse."""
+    session = None
+    if code is not None and len(code) <= 16:
+        session = db.session.scalar(select(ListeningSession).where(ListeningSession.code == code))
+    if session is None:
+        raise Refused("unknown_session", "We can't find that session. Check the link.")
+    return session
+
+
+def identify(code: str, host_key: str | None, token: str | None) -> Caller:
+    """Return who is connecting from the secrets they hold, or refuse.
+
+    The edge has already refused secrets that cannot be ours; here they are checked against
+    what the store keeps.
+    """
+    session = find_session(code)
+    is_host = False
+    if host_key is not None:
+        if not secrets.compare_digest(digest(host_key), session.host_key_hash):
+            raise Refused("forged_key", "That host link is not right. Use the link you were given.")
+        is_host = True
+    participant = None
+    if token is not None:
+        participant = db.session.scalar(
+            select(Participant).where(
+                Participant.session_id == session.id, Participant.token_hash == digest(token)
+            )
+        )
+        if participant is None:
+            raise Refused("unknown_participant", "We don't recognise you here; please join again.")
+    if not is_host and participant is None:
+        raise Refused("bad_auth", "Join the session with your first name first.")
+    return Caller(session.id, participant.id if participant else None, is_host)
+
+
+def require_host(caller: Caller) -> None:
+    """Refuse anyone but the host."""
+    if not caller.is_host:
+        raise Refused("not_host", "Only the host can do that.")

@@ -1,0 +1,53 @@
+"""Changing one room: the compare-and-set every move and tick goes through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import current_app
+from sqlalchemy import select
+
+from .. import engine
+from ..changes import Changes
+from ..clock import now as clock_now
+from ..extensions import db
+from ..models import Room
+from . import store
+from .sessions import end_if_every_room_is_done
+
+#: a move: (room, now) -> (room, effects), from the engine
+Move = Callable[[engine.Room, float], tuple[engine.Room, list]]
+
+
+def change_room(room_id: int, move: Move, now: float | None = None) -> Changes:
+    """Apply ``move`` to the stored room with a compare-and-set; end the session if it is done."""
+
+    def write() -> Changes:
+        row = db.session.get(Room, room_id)
+        assert row is not None
+        at = clock_now() if now is None else now
+        state = engine.from_dict(row.state)
+        new, effects = move(state, at)
+        if new == state:
+            return Changes()
+        session_id = row.session_id
+        store.write_room(row, new, effects, at)
+        changes = Changes(rooms={room_id}, sessions={session_id})
+        if new.phase == engine.Phase.CLOSED:
+            changes.add(end_if_every_room_is_done(session_id, at))
+        return changes
+
+    return store.attempt(write, "Lots happened at once; please try again.")
+
+
+def tick_due(now: float) -> Changes:
+    """Move on every room whose deadline has passed; one room's failure stops no other."""
+    changes = Changes()
+    due = db.session.scalars(select(Room.id).where(Room.deadline <= now)).all()
+    for room_id in due:
+        try:
+            changes.add(change_room(room_id, engine.tick, now=now))
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("could not move room %s on; trying next tick", room_id)
+    return changes

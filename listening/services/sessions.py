@@ -1,0 +1,149 @@
+"""A session's life: created by a host, started into rooms, and ended with every name erased."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+
+from sqlalchemy import select, update
+
+from .. import engine
+from ..changes import Changes
+from ..clock import now as clock_now
+from ..clock import stamp
+from ..engine import Refused
+from ..extensions import db
+from ..models import ListeningSession, Participant, SessionStatus
+from . import store
+from .identity import Caller, digest, new_secret, require_host
+from .validation import NewSession
+
+
+def create_session(settings: NewSession) -> tuple[ListeningSession, str]:
+    """Create a session and return it with the host key, which is shown only this once."""
+    host_key = new_secret()
+
+    def write() -> ListeningSession:
+        session = ListeningSession(
+            code=secrets.token_urlsafe(6),
+            host_key_hash=digest(host_key),
+            created_at=stamp(clock_now()),
+            **settings.as_columns(),
+        )
+        db.session.add(session)
+        db.session.flush()  # a 48-bit code that collided trips the unique constraint here
+        return session
+
+    return store.attempt(write, "Please try again."), host_key
+
+
+def open_session(
+    session_id: int, ended: str = "This session has ended. Thank you for taking part."
+) -> ListeningSession:
+    """Return the session, or refuse with the sentence ``ended`` if it has ended."""
+    session = db.session.get(ListeningSession, session_id)
+    if session is None or session.status == SessionStatus.ENDED:
+        raise Refused("ended", ended)
+    return session
+
+
+def start(caller: Caller) -> Changes:
+    """Form balanced rooms from everyone in the lobby and start them."""
+    require_host(caller)
+
+    def write() -> Changes:
+        session = open_session(caller.session_id, "This session has ended.")
+        if session.status != SessionStatus.LOBBY:
+            raise Refused("started", "This session has already started.")
+        people = list(session.participants)
+        if len(people) < 2:
+            raise Refused("too_few", "At least two people are needed to listen to each other.")
+        now = clock_now()
+        # Presence and joins bump the version too, so what was read is what starts.
+        store.bump_session(session, status=SessionStatus.RUNNING, started_at=stamp(now))
+        return Changes(sessions={session.id}, rooms=_form_rooms(session, people, now))
+
+    return store.attempt(write, "Lots happened at once; press Start again.")
+
+
+def _form_rooms(session: ListeningSession, people: list[Participant], now: float) -> set[int]:
+    by_public = {p.public_id: p for p in people}
+    absent = frozenset(p.public_id for p in people if not p.present)
+    settings = store.settings_for(session)
+    room_ids = set()
+    for number, ids in enumerate(engine.group(list(by_public), settings.room_cap), 1):
+        state, _ = engine.open_room(ids, settings, now, absent=absent)
+        row = store.add_room(session, number, state)
+        room_ids.add(row.id)
+        for pid in ids:
+            by_public[pid].room_id = row.id
+    return room_ids
+
+
+def end_session(caller: Caller) -> Changes:
+    """Close every room and the session, and erase everyone's names, all at once."""
+    require_host(caller)
+
+    def write() -> Changes:
+        session = open_session(caller.session_id, "This session has already ended.")
+        return close_session(session, clock_now())
+
+    return store.attempt(write, "Lots happened at once; please try again.")
+
+
+def end_stale_sessions(now: float, hours: float) -> Changes:
+    """End sessions left open for longer than ``hours``, so no name is kept for long."""
+    cutoff = stamp(now - hours * 3600)
+    stale = db.session.scalars(
+        select(ListeningSession.id).where(
+            ListeningSession.status != SessionStatus.ENDED, ListeningSession.created_at < cutoff
+        )
+    ).all()
+    changes = Changes()
+    for session_id in stale:
+        end = functools.partial(_end_if_open, session_id, now)
+        changes.add(store.attempt(end, "Lots happened at once; the sweep tries again later."))
+    return changes
+
+
+def _end_if_open(session_id: int, now: float) -> Changes:
+    session = db.session.get(ListeningSession, session_id)
+    if session is None or session.status == SessionStatus.ENDED:
+        return Changes()
+    return close_session(session, now)
+
+
+def end_if_every_room_is_done(session_id: int, now: float) -> Changes:
+    """Within the caller's transaction: end the session once no room has anyone left to hear.
+
+    Rooms still gathering (a latecomer alone) do not hold the session open once the others
+    have closed; they close with it.
+    """
+    session = db.session.get(ListeningSession, session_id)
+    if session is None or session.status == SessionStatus.ENDED:
+        return Changes()
+    phases = [engine.from_dict(row.state).phase for row in session.rooms]
+    closed = [p for p in phases if p == engine.Phase.CLOSED]
+    if not closed or any(p not in (engine.Phase.CLOSED, engine.Phase.GATHERING) for p in phases):
+        return Changes()
+    return close_session(session, now)
+
+
+def close_session(session: ListeningSession, now: float) -> Changes:
+    """Within the caller's transaction: mark the session ended, close its rooms, erase names.
+
+    The session's compare-and-set comes first, so a join racing this one loses and sees the
+    session ended; names go in the same transaction, so none outlives a failure half-way.
+    """
+    store.bump_session(session, status=SessionStatus.ENDED, ended_at=stamp(now))
+    changes = Changes(sessions={session.id})
+    for row in session.rooms:
+        state = engine.from_dict(row.state)
+        closed, effects = engine.close(state, now)
+        if closed != state:
+            store.write_room(row, closed, effects, now)
+            changes.rooms.add(row.id)
+    db.session.execute(
+        update(Participant).where(Participant.session_id == session.id).values(name=None)
+    )
+    return changes

@@ -1,0 +1,127 @@
+"""The store's one way to write: read, decide, compare-and-set, and start again if beaten.
+
+Every change reads the versions it depends on, asks the engine what the format allows, and
+writes with ``UPDATE … WHERE version = <what it read>``. Two clicks, two workers or the ticker
+racing a click all read the same version; only the first write lands and the others run again
+from a fresh read, where the engine usually refuses (the turn has moved on). :func:`attempt` is
+the only retry loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar, cast
+
+from flask import current_app
+from sqlalchemy import CursorResult, Update, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import engine
+from ..clock import stamp
+from ..engine import Refused
+from ..extensions import db
+from ..models import ListeningSession, Participant, Room, Turn
+
+#: how often a write that lost a race is tried again before giving up with "busy"
+RETRIES = 20
+
+T = TypeVar("T")
+
+
+class Lost(Exception):
+    """Another writer changed what this write read; the attempt starts again."""
+
+
+def attempt(write: Callable[[], T], busy: str) -> T:
+    """Run ``write`` in a transaction and commit it, again from a fresh read if it lost a race.
+
+    ``write`` raises :class:`Lost` (or trips a unique constraint) when someone else wrote first;
+    after :data:`RETRIES` such losses the caller is told ``busy`` with the sentence given.
+    Anything else ``write`` raises, a refusal included, rolls back and goes to the caller.
+    """
+    for _ in range(RETRIES):
+        db.session.expire_all()
+        try:
+            result = write()
+            db.session.commit()
+            return result
+        except (Lost, IntegrityError):
+            db.session.rollback()
+        except BaseException:
+            db.session.rollback()
+            raise
+    raise Refused("busy", busy)
+
+
+def bump_session(session: ListeningSession, **values) -> None:
+    """Compare-and-set the session row (its version and any ``values``), or raise Lost."""
+    _compare_and_set(
+        update(ListeningSession)
+        .where(ListeningSession.id == session.id, ListeningSession.version == session.version)
+        .values(version=session.version + 1, **values)
+    )
+    db.session.expire(session)
+
+
+def _compare_and_set(statement: Update) -> None:
+    """Run an UPDATE whose WHERE names the version read; raise Lost if it matched no row."""
+    result = db.session.execute(statement.execution_options(synchronize_session=False))
+    if cast(CursorResult, result).rowcount != 1:
+        raise Lost()
+
+
+def settings_for(session: ListeningSession) -> engine.Settings:
+    """Return the engine's settings for a session's rooms."""
+    config = current_app.config
+    return session.settings(config["ROOM_CAP"], config["AWAY_WAIT_SECONDS"])
+
+
+def add_room(session: ListeningSession, number: int, state: engine.Room) -> Room:
+    """Add a new room to the session and return its row (with an id)."""
+    row = Room(
+        session_id=session.id, number=number, state=engine.to_dict(state), deadline=state.deadline
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def write_room(row: Room, state: engine.Room, effects: list, now: float) -> None:
+    """Compare-and-set a room to ``state`` and record its effects, or raise Lost."""
+    closed = state.phase == engine.Phase.CLOSED
+    _compare_and_set(
+        update(Room)
+        .where(Room.id == row.id, Room.version == row.version)
+        .values(
+            state=engine.to_dict(state),
+            version=row.version + 1,
+            deadline=state.deadline,
+            closed_at=stamp(now) if closed and row.closed_at is None else row.closed_at,
+        )
+    )
+    _record(row, effects)
+    # Later reads in this transaction see what was just written.
+    db.session.expire(row)
+
+
+def _record(row: Room, effects: list) -> None:
+    """Write when turns happened and how they ended: never anything anyone said."""
+    ended = [e for e in effects if isinstance(e, engine.TurnEnded)]
+    if not ended:
+        return
+    query = select(Participant.public_id, Participant.id).where(
+        Participant.session_id == row.session_id,
+        Participant.public_id.in_({e.member for e in ended}),
+    )
+    ids = {public_id: pk for public_id, pk in db.session.execute(query)}
+    for e in ended:
+        db.session.add(
+            Turn(
+                room_id=row.id,
+                participant_id=ids[e.member],
+                round=e.round,
+                outcome=e.outcome,
+                began_at=stamp(e.began) if e.began is not None else None,
+                ended_at=stamp(e.at),
+            )
+        )

@@ -1,0 +1,49 @@
+"""How errors are answered: JSON to API clients, a calm page to people in a browser."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from .. import errors
+from ..engine import Refused
+from ..extensions import db
+
+#: where the JSON API lives (its blueprint's prefix)
+API_PREFIX = "/api/"
+
+
+def wants_json() -> bool:
+    """Return whether the request came from an API client rather than a person's browser."""
+    if request.blueprint == "api" or request.path.startswith(API_PREFIX):
+        return True
+    accept = request.accept_mimetypes
+    return accept["application/json"] > accept["text/html"]
+
+
+def refused(refusal: Refused):
+    """Answer a refused request with its code and sentence, and the status the code carries."""
+    db.session.rollback()
+    status = errors.status_of(refusal)
+    if wants_json():
+        return jsonify(errors.reply(refusal)), status
+    if status == 404:
+        return render_template("errors/not_found.html", message=refusal.message), 404
+    return render_template("errors/problem.html", message=refusal.message), status
+
+
+def http_error(error: HTTPException):
+    """Answer HTTP errors (unknown paths, huge bodies) in the same two ways."""
+    if wants_json():
+        code = (error.name or "error").lower().replace(" ", "_")
+        return jsonify(error=code, message=error.description), error.code
+    if error.code == 404:
+        message = "We can't find that page. Check the link you were given."
+        return render_template("errors/not_found.html", message=message), 404
+    return error
+
+
+def init_app(app: Flask) -> None:
+    """Answer every error through this module."""
+    app.register_error_handler(Refused, refused)
+    app.register_error_handler(HTTPException, http_error)

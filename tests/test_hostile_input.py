@@ -1,0 +1,43 @@
+"""Input a hostile or unlucky client sends: each gets a clear answer and loses nothing."""
+
+from __future__ import annotations
+
+from listening.extensions import socketio
+
+
+def test_a_session_has_a_limit_on_how_many_people_join(app, world):
+    app.config["MAX_PEOPLE"] = 3
+    world.create()
+    for name in ("A", "B", "C"):
+        world.join(name, connect=False)
+    reply = world.http.post(f"/api/sessions/{world.code}/join", json={"name": "D"})
+    assert reply.status_code == 409 and reply.json["error"] == "full"
+
+
+def test_secrets_that_are_not_plain_text_are_refused_not_half_connected(world):
+    world.create()
+    for auth in (
+        {"session": world.code, "host_key": "\ud800"},
+        {"session": "\ud800"},
+        {"session": world.code, "token": "\udfff"},
+        {"session": world.code, "host_key": "é" * 24},
+    ):
+        assert not socketio.test_client(world.app, auth=auth).is_connected()
+
+
+def test_absurd_numbers_get_a_clear_answer(started, client):
+    assert started.send("host", "pause", {"room": 2**70})["error"] == "unknown_room"
+    assert started.send("host", "pause", {"room": -1})["error"] == "unknown_room"
+    reply = started.http.post("/api/sessions", json={"title": "x", "turn_seconds": 10**400})
+    assert reply.status_code == 400 and "turn_seconds" in reply.json["fields"]
+    form = started.http.post("/sessions", data={"title": "x", "turn_seconds": "9" * 400})
+    assert form.status_code == 400 and "Choose a whole number" in form.get_data(as_text=True)
+
+
+def test_names_with_joiners_are_welcome_and_names_differing_by_case_are_numbered(world):
+    world.create()
+    joined = [
+        world.join(name, connect=False)["participant"]["name"]
+        for name in ("مهر\u200cانگیز", "👩\u200d👩\u200d👧", "Sam", "sam")
+    ]
+    assert joined == ["مهر\u200cانگیز", "👩\u200d👩\u200d👧", "Sam", "sam 2"]
