@@ -93,7 +93,8 @@ export function cueFor(room, myId, now) {
   if (room.phase === "closed") return closedCue();
   const base = {
     mine: false,
-    canAct: false,
+    // The server says who may finish or pass now; the buttons appear for them alone.
+    canAct: myId != null && room.allowed?.finish === myId,
     timer: null,
     low: false,
     round: roundLabel(room),
@@ -137,7 +138,6 @@ function runningCue(room, myId, now) {
         detail: over ? "Time's up — finish when you're ready" : "Take your time. Passing is fine.",
         aside: null,
         mine: true,
-        canAct: true,
         timer: { ...turnTimer(seconds), caption: over ? "Time's up" : "left" },
         low: over || seconds <= LOW_TIME_SECONDS,
         moment: `${over ? "grace" : "speaking"}:${room.turn}:me`,

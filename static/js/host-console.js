@@ -12,26 +12,24 @@ const PHASE_LABELS = {
   closed: "Finished",
 };
 
-/** Return sizes of balanced rooms, as the server forms them: 13 people, cap 8 -> [7, 6]. */
-export function roomSizes(people, cap) {
-  if (people <= 0) return [];
-  const rooms = Math.ceil(people / cap);
-  const base = Math.floor(people / rooms);
-  const extra = people % rooms;
-  return Array.from({ length: rooms }, (_, i) => base + (i < extra ? 1 : 0));
-}
-
-/** Return a sentence saying how people would be split into rooms if the host started now. */
-export function roomsPlan(people, cap) {
+/** Return a sentence saying how people would be split into rooms, from the server's plan. */
+export function roomsPlan(sizes) {
+  const people = sizes.reduce((sum, size) => sum + size, 0);
   if (people < 2) return "You need at least 2 people to start.";
-  const sizes = roomSizes(people, cap);
   if (sizes.length === 1) return `Starting now makes one room of ${people}.`;
-  const last = sizes.pop();
-  return `Starting now makes ${sizes.length + 1} rooms (${sizes.join(", ")} and ${last} people).`;
+  const rest = sizes.slice(0, -1);
+  const last = sizes.at(-1);
+  return `Starting now makes ${sizes.length} rooms (${rest.join(", ")} and ${last} people).`;
 }
 
 function names(members) {
   return members.map((m) => m.name).join(", ");
+}
+
+function pauseControl(allowed) {
+  if (allowed?.pause) return { action: "pause", label: "Pause" };
+  if (allowed?.resume) return { action: "resume", label: "Resume" };
+  return null;
 }
 
 /** Return what the host needs to see and do for one room at server time `now`. */
@@ -40,7 +38,7 @@ export function roomSummary(room, now) {
   const name = current ? nameOf(room, current) : null;
   const running = !["gathering", "closed"].includes(room.phase);
   const next = room.queue && room.queue[1] ? nameOf(room, room.queue[1]) : null;
-  let speaker = "";
+  let speaker;
   if (room.phase === "speaking") speaker = `${name} is speaking`;
   else if (room.phase === "grace") speaker = `${name}: time's up`;
   else if (room.phase === "silence") speaker = `${name} is next`;
@@ -74,9 +72,12 @@ export function roomSummary(room, now) {
     next: running && next && room.phase !== "silence" ? `Next: ${next}` : "",
     absent: absent.join(". "),
     end: running && room.expected_end ? `Expected to finish about ${formatTimeOfDay(room.expected_end)}` : "",
-    pause: running ? { action: room.paused ? "resume" : "pause", label: room.paused ? "Resume" : "Pause" } : null,
-    canExtend: running && (room.phase === "speaking" || room.phase === "grace"),
-    skip: running && current ? { member: current, step: room.step, label: `Skip ${name}` } : null,
+    // What the host may do comes from the server, which refuses anything else.
+    pause: pauseControl(room.allowed),
+    canExtend: Boolean(room.allowed?.extend),
+    skip: room.allowed?.skip
+      ? { member: room.allowed.skip, step: room.step, label: `Skip ${nameOf(room, room.allowed.skip)}` }
+      : null,
   };
 }
 

@@ -88,7 +88,7 @@ function drawPeople(snapshot) {
   const cap = snapshot.session.room_cap;
   const minutes = Math.round((snapshot.session.full_room_seconds || 0) / 60);
   $("[data-rooms-plan]").textContent =
-    `${roomsPlan(people.length, cap)} A full room of ${cap} takes about ${minutes} minutes.`;
+    `${roomsPlan(snapshot.rooms_plan || [])} A full room of ${cap} takes about ${minutes} minutes.`;
 }
 
 function drawSession(snapshot) {
