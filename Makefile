@@ -1,24 +1,40 @@
-# Two commands do everything on a fresh clone: `make run` and `make test`.
+# Two commands do everything on a fresh clone: `make run` and `make test`. `make help` lists the rest.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 DEPS := $(VENV)/.installed
+NODE_DEPS := node_modules/.installed
 VENDOR := static/vendor/socket.io.min.js
 
-.PHONY: run test lint rehearse bench clean
+.PHONY: help run test unit lint format typecheck rehearse bench clean
+.DEFAULT_GOAL := help
 
-run: $(DEPS) $(VENDOR)  ## run the app on SQLite in one process and print the URL
+help:  ## list what make can do
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+run: $(DEPS) $(VENDOR)  ## set up, run the app on SQLite in one process, and print the URL
 	$(PY) -m listening serve
 
-test: $(DEPS) $(VENDOR)  ## lint, then run every test (browser tests need /usr/bin/chromium)
-	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
+test: lint typecheck $(VENDOR)  ## set up, lint, type-check and run every test (browser tests need /usr/bin/chromium)
+	npm test --silent
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(DEPS)
+unit: $(DEPS) $(NODE_DEPS)  ## the fast tests only: no server process, no browser (seconds, not minutes)
+	npm test --silent
+	$(PY) -m pytest -m "not live and not browser" $(PYTEST_ARGS)
+
+lint: $(DEPS) $(NODE_DEPS)  ## check Python (ruff) and JavaScript (ESLint) without changing anything
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	npm run --silent lint
+
+format: $(DEPS)  ## fix what ruff can fix, and format the Python
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-rehearse: $(DEPS) $(VENDOR)  ## fill a session on a running server with simulated people
+typecheck: $(DEPS)  ## type-check listening/ with mypy
+	$(PY) -m mypy
+
+rehearse: $(DEPS) $(VENDOR)  ## fill a session on a running server with simulated people (ARGS='<link>')
 	$(PY) -m listening rehearse $(ARGS)
 
 bench: $(DEPS) $(VENDOR)  ## measure the figures quoted in docs/performance.md
@@ -30,12 +46,14 @@ $(DEPS): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
-$(VENDOR): package.json package-lock.json
+$(NODE_DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	mkdir -p static/vendor
-	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/
-	cp node_modules/axe-core/axe.min.js static/vendor/
 	touch $@
 
-clean:
-	rm -rf $(VENV) node_modules static/vendor instance
+$(VENDOR): $(NODE_DEPS)
+	mkdir -p static/vendor
+	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/
+	touch $@
+
+clean:  ## remove everything the two commands set up
+	rm -rf $(VENV) node_modules static/vendor instance build dist
