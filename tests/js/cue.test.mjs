@@ -250,6 +250,16 @@ describe("secondsLeft", () => {
 });
 
 /** Return what is announced over `seconds` of the same room, one cue a second, from none. */
+/** Return what `who` hears and which chime plays when the room changes from `from` to `to`. */
+function change(from, to, who) {
+  const before = cueFor(from, who, NOW);
+  const after = cueFor(to, who, NOW);
+  return { said: announcement(before, after), chime: chimeFor(before, after) };
+}
+
+const SPEAKING = room({ current: SAM });
+const GRACE = room({ phase: "grace", current: SAM });
+
 function announcementsOver(r, myId, seconds) {
   const said = [];
   let before = null;
@@ -274,15 +284,11 @@ describe("announcements", () => {
   });
 
   test("time's up is announced to the speaker", () => {
-    const before = cueFor(room({ current: SAM }), SAM, NOW);
-    const after = cueFor(room({ phase: "grace", current: SAM }), SAM, NOW);
-    assert.equal(announcement(before, after), "Time's up");
+    assert.equal(change(SPEAKING, GRACE, SAM).said, "Time's up");
   });
 
   test("the speaker's grace is not announced to listeners", () => {
-    const before = cueFor(room({ current: SAM }), ANA, NOW);
-    const after = cueFor(room({ phase: "grace", current: SAM }), ANA, NOW);
-    assert.equal(announcement(before, after), null);
+    assert.equal(change(SPEAKING, GRACE, ANA).said, null);
   });
 
   test("the next speaker hears they are next; a silence is not announced to the others", () => {
@@ -310,16 +316,12 @@ describe("chimes", () => {
   });
 
   test("the speaker gets the time's-up chime when time runs out", () => {
-    const before = cueFor(room({ current: SAM }), SAM, NOW);
-    const after = cueFor(room({ phase: "grace", current: SAM }), SAM, NOW);
-    assert.equal(chimeFor(before, after), "timesup");
+    assert.equal(change(SPEAKING, GRACE, SAM).chime, "timesup");
   });
 
   test("listeners get no chime for someone else's turn or time", () => {
-    const before = cueFor(room({ current: SAM }), KAI, NOW);
-    const after = cueFor(room({ phase: "grace", current: SAM }), KAI, NOW);
-    assert.equal(before.chime, null);
-    assert.equal(chimeFor(before, after), null);
+    assert.equal(cueFor(SPEAKING, KAI, NOW).chime, null);
+    assert.equal(change(SPEAKING, GRACE, KAI).chime, null);
   });
 
   test("with no silence between turns, the next person's chime comes as the turn before theirs begins", () => {

@@ -29,29 +29,16 @@ describe("settingFrom", () => {
 });
 
 describe("fullRoomSentence", () => {
-  test("says how long a full room takes, in whole minutes", () => {
-    assert.equal(
-      fullRoomSentence({ rounds: 3, cap: 8, turnSeconds: 120, silenceSeconds: 5 }),
-      "A full room of 8 takes about 50 minutes.",
-    );
-  });
-
-  test("rounds to the nearest minute", () => {
-    // 2 × 40 s = 80 s and 2 × 45 s = 90 s
-    assert.equal(
-      fullRoomSentence({ rounds: 1, cap: 2, turnSeconds: 30, silenceSeconds: 10 }),
-      "A full room of 2 takes about 1 minute.",
-    );
-    assert.equal(
-      fullRoomSentence({ rounds: 1, cap: 2, turnSeconds: 40, silenceSeconds: 5 }),
-      "A full room of 2 takes about 2 minutes.",
-    );
-  });
-
-  test('says "minute" for one minute', () => {
-    assert.equal(
-      fullRoomSentence({ rounds: 1, cap: 2, turnSeconds: 30, silenceSeconds: 0 }),
-      "A full room of 2 takes about 1 minute.",
-    );
-  });
+  // [rounds, cap, turn seconds, silence seconds, what the host reads]
+  const cases = [
+    [3, 8, 120, 5, "A full room of 8 takes about 50 minutes."], // the defaults
+    [1, 2, 30, 10, "A full room of 2 takes about 1 minute."], // 80 s rounds down, and one minute
+    [1, 2, 40, 5, "A full room of 2 takes about 2 minutes."], // 90 s rounds up
+    [1, 2, 30, 0, "A full room of 2 takes about 1 minute."],
+  ];
+  for (const [rounds, cap, turnSeconds, silenceSeconds, sentence] of cases) {
+    test(`${rounds} × ${cap} × (${turnSeconds} s + ${silenceSeconds} s): "${sentence}"`, () => {
+      assert.equal(fullRoomSentence({ rounds, cap, turnSeconds, silenceSeconds }), sentence);
+    });
+  }
 });
