@@ -41,3 +41,11 @@ def test_names_with_joiners_are_welcome_and_names_differing_by_case_are_numbered
         for name in ("مهر\u200cانگیز", "👩\u200d👩\u200d👧", "Sam", "sam")
     ]
     assert joined == ["مهر\u200cانگیز", "👩\u200d👩\u200d👧", "Sam", "sam 2"]
+
+
+def test_numbers_thousands_of_digits_long_get_the_form_back_with_reasons(client):
+    for field in ("turn_seconds", "rounds", "silence_seconds", "grace_seconds"):
+        for huge in ("9" * 5000, "0" * 5000):
+            form = client.post("/sessions", data={"title": "", field: huge})
+            assert form.status_code == 400, field
+        assert "Give the session a title" in form.get_data(as_text=True)

@@ -123,8 +123,8 @@ def plan_in_words(sizes: list[int]) -> str:
 def test_the_create_forms_live_estimate_says_what_the_server_renders():
     limits = validation.limits(allow_short_turns=False)
     defaults = validation.form_defaults()
-    typed = ["", "abc", "5.5", "-3", "0", "7", "30", "99", " 12 ", "+4"]
-    turns = [str(s) for s in range(30, 301, 30)] + ["", "9" * 40]
+    typed = ["", "abc", "5.5", "-3", "0", "7", "30", "99", " 12 ", "+4", "-" + "9" * 5000]
+    turns = [str(s) for s in range(30, 301, 30)] + ["", "9" * 40, "9" * 5000, "0" * 5000 + "60"]
     forms = [
         {
             "values": {"turn_seconds": turn, "rounds": rounds, "silence_seconds": silence},

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Float, ForeignKey, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import engine
 from ..extensions import Model
 
 if TYPE_CHECKING:
@@ -36,3 +38,14 @@ class Room(Model):
     closed_at: Mapped[datetime | None]
 
     session: Mapped[ListeningSession] = relationship(back_populates="rooms")
+
+    def engine_state(self) -> engine.Room | None:
+        """Return the stored room as the engine's, or None (logged) if it cannot be read.
+
+        One room in that state must not stop the others, their screens, or the session's end.
+        """
+        try:
+            return engine.from_dict(self.state)
+        except (KeyError, TypeError, ValueError):
+            logging.getLogger(__name__).exception("room %s cannot be read", self.id)
+            return None

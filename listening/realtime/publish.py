@@ -28,7 +28,9 @@ def publish(changes: Changes) -> None:
         if row.session_id not in names:
             names[row.session_id] = snapshots.names_in(row.session)
         snapshot = snapshots.room(row, row.session, now, names[row.session_id])
-        for member in row.state["members"]:
+        if snapshot is None:
+            continue
+        for member in snapshot["room"]["members"]:
             socketio.emit("room", snapshot, to=person_channel(member["id"]))
     for session_id in sorted(session_ids):
         session = db.session.get(ListeningSession, session_id)
@@ -65,5 +67,6 @@ def send_current(session_id: int, public_id: str | None, is_host: bool, sid: str
         participant = next(p for p in session.participants if p.public_id == public_id)
         if participant.room_id is not None:
             row = db.session.get(Room, participant.room_id)
-            if row is not None:
-                socketio.emit("room", snapshots.room(row, session, now), to=sid)
+            snapshot = snapshots.room(row, session, now) if row is not None else None
+            if snapshot is not None:
+                socketio.emit("room", snapshot, to=sid)

@@ -58,7 +58,11 @@ def console(session: ListeningSession, cap: int, now: float) -> dict:
     """Return the host's snapshot: the lobby plus every room."""
     names = names_in(session)
     snapshot = lobby(session, cap, now)
-    snapshot["rooms"] = [room_view(room, session, names) for room in session.rooms]
+    snapshot["rooms"] = [
+        room_view(row, state, session, names)
+        for row in session.rooms
+        if (state := row.engine_state()) is not None
+    ]
     # Grows with every change to the lobby or any room, so the newest console always wins.
     snapshot["version"] = session.version + sum(room.version for room in session.rooms)
     return snapshot
@@ -66,13 +70,19 @@ def console(session: ListeningSession, cap: int, now: float) -> dict:
 
 def room(
     row: Room, session: ListeningSession, now: float, names: dict[str, str | None] | None = None
-) -> dict:
-    """Return the snapshot that everyone in one room receives (``names`` saves a query)."""
+) -> dict | None:
+    """Return the snapshot everyone in one room receives, or None if the room cannot be read.
+
+    ``names`` saves a query when many rooms of one session are sent together.
+    """
+    state = row.engine_state()
+    if state is None:
+        return None
     return {
         "version": row.version,
         "server_now": now,
         "session": {"code": session.code, "title": session.title, "status": str(session.status)},
-        "room": room_view(row, session, names if names is not None else names_in(session)),
+        "room": room_view(row, state, session, names if names is not None else names_in(session)),
     }
 
 
@@ -84,9 +94,10 @@ def names_in(session: ListeningSession) -> dict[str, str | None]:
     return {public_id: name for public_id, name in db.session.execute(query)}
 
 
-def room_view(row: Room, session: ListeningSession, names: dict[str, str | None]) -> dict:
+def room_view(
+    row: Room, state: engine.Room, session: ListeningSession, names: dict[str, str | None]
+) -> dict:
     """Return one room's state as screens see it."""
-    state = engine.from_dict(row.state)
     prompts = session.prompts
     return {
         "number": row.number,

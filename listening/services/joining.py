@@ -69,16 +69,17 @@ def _distinct_name(names: Sequence[str | None], name: str) -> str:
 
 def _place_latecomer(session: ListeningSession, participant: Participant, now: float) -> Changes:
     """Put a latecomer in the room with the most space, or a new room when all are full."""
-    rooms = sorted(
-        (r for r in session.rooms if engine.from_dict(r.state).has_space),
-        key=lambda r: (len(r.state["members"]), r.number),
+    readable = [(row, s) for row in session.rooms if (s := row.engine_state()) is not None]
+    open_rooms = sorted(
+        ((row, state) for row, state in readable if state.has_space),
+        key=lambda pair: (len(pair[1].members), pair[0].number),
     )
     pid = participant.public_id
-    if rooms:
-        row = rooms[0]
+    if open_rooms:
+        row, state = open_rooms[0]
         # Not connected yet: they become present when their screen connects.
-        state, effects = engine.join(engine.from_dict(row.state), pid, now, present=False)
-        store.write_room(row, state, effects, now)
+        joined, effects = engine.join(state, pid, now, present=False)
+        store.write_room(row, joined, effects, now)
     else:
         number = max((r.number for r in session.rooms), default=0) + 1
         settings = store.settings_for(session)

@@ -122,7 +122,8 @@ def end_if_every_room_is_done(session_id: int, now: float) -> Changes:
     session = db.session.get(ListeningSession, session_id)
     if session is None or session.status == SessionStatus.ENDED:
         return Changes()
-    phases = [engine.from_dict(row.state).phase for row in session.rooms]
+    states = [row.engine_state() for row in session.rooms]
+    phases = [state.phase if state else None for state in states]
     closed = [p for p in phases if p == engine.Phase.CLOSED]
     if not closed or any(p not in (engine.Phase.CLOSED, engine.Phase.GATHERING) for p in phases):
         return Changes()
@@ -138,7 +139,9 @@ def close_session(session: ListeningSession, now: float) -> Changes:
     store.bump_session(session, status=SessionStatus.ENDED, ended_at=stamp(now))
     changes = Changes(sessions={session.id})
     for row in session.rooms:
-        state = engine.from_dict(row.state)
+        state = row.engine_state()
+        if state is None:
+            continue  # unreadable: it cannot run, and it must not keep names alive
         closed, effects = engine.close(state, now)
         if closed != state:
             store.write_room(row, closed, effects, now)

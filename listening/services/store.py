@@ -45,12 +45,25 @@ def attempt(write: Callable[[], T], busy: str) -> T:
             result = write()
             db.session.commit()
             return result
-        except (Lost, IntegrityError):
+        except Lost:
             db.session.rollback()
+        except IntegrityError as error:
+            db.session.rollback()
+            if not _collided(error):
+                raise
         except BaseException:
             db.session.rollback()
             raise
     raise Refused("busy", busy)
+
+
+def _collided(error: IntegrityError) -> bool:
+    """Return whether a write tripped a unique constraint: someone else took that row first.
+
+    Any other integrity error (a CHECK, a foreign key) is a bug to report, not a race to retry.
+    """
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return code == "23505" or "UNIQUE constraint failed" in str(error.orig)
 
 
 def bump_session(session: ListeningSession, **values) -> None:

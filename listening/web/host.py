@@ -66,8 +66,13 @@ def as_typed(values: dict, limits: dict[str, tuple[int, int]]) -> dict[str, int]
     defaults = validation.form_defaults()
     typed = {}
     for name, (low, high) in limits.items():
-        text = str(values.get(name, ""))
-        value = int(text) if WHOLE_NUMBER.fullmatch(text) else int(defaults[name])
+        text = str(values.get(name, "")).strip()
+        value = int(defaults[name])
+        if WHOLE_NUMBER.fullmatch(text):
+            sign = -1 if text[0] == "-" else 1
+            digits = text.lstrip("+-").lstrip("0") or "0"
+            # Thousands of digits are past any limit (and past what int() will read).
+            value = sign * (int(digits) if len(digits) < 10 else 10**10)
         typed[name] = min(max(value, low), high)
     return typed
 
