@@ -9,9 +9,12 @@ from sqlalchemy import event
 
 from .config import Config
 from .extensions import db, migrate, socketio
+from .web.guards import BoundedPolling, GuardedPacket, close_without_waiting, refuse_binary
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MIGRATIONS = os.path.join(HERE, "migrations")
+#: the largest Socket.IO message or long-polling body a client may send (events are small)
+MESSAGE_LIMIT = 16_384
 
 
 def _shipped(folder: str) -> str:
@@ -52,9 +55,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         "async_mode": app.config.get("ASYNC_MODE"),
         "message_queue": app.config.get("SOCKETIO_MESSAGE_QUEUE"),
         "cors_allowed_origins": app.config.get("CORS_ALLOWED_ORIGINS"),
-        "max_http_buffer_size": 16_384,
+        "max_http_buffer_size": MESSAGE_LIMIT,
+        "serializer": GuardedPacket,
     }
     socketio.init_app(app, **realtime)
+    engine_io = socketio.server.eio  # type: ignore[attr-defined]  # (the stubs lack .server)
+    close_without_waiting(engine_io)
+    refuse_binary(engine_io)
+    app.wsgi_app = BoundedPolling(app.wsgi_app, "socket.io", MESSAGE_LIMIT)  # type: ignore[method-assign]
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)

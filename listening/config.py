@@ -31,3 +31,10 @@ class Config:
     MAX_PEOPLE = int(os.environ.get("LISTENING_MAX_PEOPLE", "200"))
     #: sessions still open this many hours after they were created are ended, erasing names
     STALE_AFTER_HOURS = float(os.environ.get("LISTENING_STALE_AFTER_HOURS", "12"))
+    #: the most connections the server holds at once (screens, page loads and idle sockets)
+    MAX_CONNECTIONS = int(os.environ.get("LISTENING_MAX_CONNECTIONS", "5000"))
+    #: the most connections one address may hold; a hospital's staff may share one address,
+    #: so this is generous (behind a proxy, set LISTENING_TRUSTED_PROXIES and limit there)
+    CONNECTIONS_PER_ADDRESS = int(os.environ.get("LISTENING_CONNECTIONS_PER_ADDRESS", "500"))
+    #: seconds a connection may sit without sending a request, or between keep-alive requests
+    IDLE_SECONDS = float(os.environ.get("LISTENING_IDLE_SECONDS", "30"))

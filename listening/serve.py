@@ -1,15 +1,18 @@
 """The server entry point: the only module that may import eventlet or gevent.
 
-It patches the standard library for the chosen async mode *before* importing Flask, upgrades
-the database, starts the one ticker and serves.
+It patches the standard library for the chosen async mode *before* importing Flask, takes the
+store for this process alone, upgrades the database, starts the one ticker and serves with
+explicit limits: how many connections in all and from one address, and how long one may idle.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import warnings
+from collections import Counter
 from typing import Any
 
 MODES = ("eventlet", "gevent", "threading")
@@ -44,20 +47,97 @@ def main(argv: list[str] | None = None) -> None:
 
     from . import services, ticker
     from .app import create_app
-    from .extensions import socketio
+    from .single import StoreInUse, hold_the_store
 
     app = create_app({"ASYNC_MODE": args.async_mode})
+    try:
+        hold_the_store(app)
+    except StoreInUse as error:
+        sys.exit(f"listening: {error}")
+    listener = _listen(args) if args.async_mode == "eventlet" else None
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
-        # One process owns every connection, so nobody is connected until they reconnect.
+        # This process owns every connection, so nobody is connected until they reconnect.
         services.forget_presence()
     ticker.start(app)
+    _raise_file_limit(app.config["MAX_CONNECTIONS"])
     shown = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
     print(f"listening is running ({args.async_mode}): open http://{shown}:{args.port}/", flush=True)
+    if listener is not None:
+        _serve_eventlet(app, listener)
+    else:
+        _serve_other(app, args)
+
+
+def _listen(args):
+    """Bind the port for eventlet, alone: no SO_REUSEPORT, so a second server cannot share it."""
+    import eventlet
+
+    try:
+        return eventlet.listen((args.host, args.port), reuse_port=False, backlog=1024)
+    except OSError as error:
+        sys.exit(f"listening: cannot listen on {args.host}:{args.port}: {error.strerror}")
+
+
+def _serve_eventlet(app, listener) -> None:
+    import eventlet
+    import eventlet.wsgi
+
+    class AddressPool(eventlet.GreenPool):
+        """A pool of connections that holds at most ``per_address`` from any one address."""
+
+        def __init__(self, size: int, per_address: int):
+            super().__init__(size)
+            self.per_address = per_address
+            self.open: Counter[str] = Counter()
+
+        def spawn(self, function, connection, *rest):
+            address = connection[0][0]
+            if self.open[address] >= self.per_address:
+                # The server loop closes the connection as soon as this returns.
+                return super().spawn(lambda _connection: None, connection)
+            self.open[address] += 1
+            thread = super().spawn(function, connection, *rest)
+            thread.link(self._closed, address)
+            return thread
+
+        def _closed(self, _thread, address) -> None:
+            self.open[address] -= 1
+            if self.open[address] <= 0:
+                del self.open[address]
+
+    config = app.config
+    eventlet.wsgi.server(
+        listener,
+        app,
+        custom_pool=AddressPool(config["MAX_CONNECTIONS"], config["CONNECTIONS_PER_ADDRESS"]),
+        socket_timeout=config["IDLE_SECONDS"],
+        keepalive=config["IDLE_SECONDS"],
+        log_output=False,
+        debug=False,  # never send a traceback to a client
+    )
+
+
+def _serve_other(app, args) -> None:
+    from .extensions import socketio
+
     extra: dict[str, Any] = {}
     if args.async_mode == "threading":
         extra["allow_unsafe_werkzeug"] = True
+    else:
+        from gevent.pool import Pool
+
+        extra["spawn"] = Pool(app.config["MAX_CONNECTIONS"])
     socketio.run(app, host=args.host, port=args.port, log_output=False, **extra)
+
+
+def _raise_file_limit(connections: int) -> None:
+    """Let the process hold as many sockets as it may accept, up to the system's hard limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + 256  # the database, the log, and some room
+    if soft < wanted:
+        limit = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
 
 
 if __name__ == "__main__":

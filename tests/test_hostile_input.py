@@ -49,3 +49,28 @@ def test_numbers_thousands_of_digits_long_get_the_form_back_with_reasons(client)
             form = client.post("/sessions", data={"title": "", field: huge})
             assert form.status_code == 400, field
         assert "Give the session a title" in form.get_data(as_text=True)
+
+
+def test_a_forged_disconnect_event_does_not_make_someone_absent_or_forget_who_they_are(started):
+    started.tick(5)
+    started.sockets["Ada"].emit("disconnect")
+    started.sockets["Ada"].emit("disconnect", "transport close")
+    ada = next(m for m in started.room("Ben")["members"] if m["id"] == started.ids["Ada"])
+    assert ada["present"] is True
+    assert started.send("Ada", "finish")["ok"]
+
+
+def test_a_forged_connect_event_does_not_count_a_screen_that_is_not_there(started):
+    auth = {"session": started.code, "token": started.tokens["Ben"]}
+    started.sockets["Ben"].emit("connect", auth)
+    started.sockets["Ben"].disconnect()
+    ben = next(m for m in started.room("Ada")["members"] if m["id"] == started.ids["Ben"])
+    assert ben["present"] is False
+
+
+def test_events_without_a_name_are_ignored_and_the_connection_keeps_working(app, started):
+    eio_sid = started.sockets["Ada"].eio_sid
+    server = socketio.server
+    for raw in ("2[]", "2[42]", "2[null]", '2{"a":1}', "2"):
+        server._handle_eio_message(eio_sid, raw)
+    assert started.send("Ada", "clock")["ok"]

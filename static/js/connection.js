@@ -23,7 +23,8 @@ export function snapshotKey(kind, snapshot) {
 export function connect(auth, handlers) {
   const clock = new ServerClock();
   const newest = new Map();
-  const socket = io({ auth });
+  // WebSocket first; long-polling only where a proxy will not carry WebSockets.
+  const socket = io({ auth, transports: ["websocket", "polling"], tryAllTransports: true });
 
   function accept(kind, snapshot) {
     if (!snapshot || typeof snapshot.version !== "number") return;
