@@ -41,8 +41,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         path = os.path.join(app.instance_path, "listening.sqlite")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    # Errors are logged without their parameters: those can be people's names.
+    options.setdefault("hide_parameters", True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+        # Wait only briefly inside SQLite for another writer's lock: that wait blocks every
+        # green thread at once. services.store waits longer, cooperatively, between tries.
+        options.setdefault("connect_args", {"timeout": app.config["SQLITE_BUSY_SECONDS"]})
 
     # Socket.IO handlers must be declared before the first init_app so every app's server
     # gets them; importing the web package's events module declares them.

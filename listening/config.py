@@ -38,3 +38,5 @@ class Config:
     CONNECTIONS_PER_ADDRESS = int(os.environ.get("LISTENING_CONNECTIONS_PER_ADDRESS", "500"))
     #: seconds a connection may sit without sending a request, or between keep-alive requests
     IDLE_SECONDS = float(os.environ.get("LISTENING_IDLE_SECONDS", "30"))
+    #: how long SQLite itself waits for another writer's lock before the app retries (seconds)
+    SQLITE_BUSY_SECONDS = float(os.environ.get("LISTENING_SQLITE_BUSY_SECONDS", "0.05"))

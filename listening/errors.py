@@ -40,8 +40,13 @@ STATUS: dict[str, int] = {
     "stale": 409,  # a move naming a step or person that has already moved on
     # The server.
     "busy": 503,  # a write kept losing races with others; try again
+    "unavailable": 503,  # the store cannot take writes (full, read-only, unreachable); try later
     "server_error": 500,  # something unexpected failed; it is logged and nothing changed
 }
+
+
+#: seconds a client is told to wait before trying again, for the codes that mean "not now"
+RETRY_AFTER = {"busy": 2, "unavailable": 30}
 
 
 def status_of(refused: Refused) -> int:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from .. import engine
 from ..changes import Changes
 from ..clock import now as clock_now
+from ..engine import Refused
 from ..extensions import db
 from ..models import Room
 from . import store
@@ -26,7 +27,9 @@ def change_room(room_id: int, move: Move, now: float | None = None) -> Changes:
         row = db.session.get(Room, room_id)
         assert row is not None
         at = clock_now() if now is None else now
-        state = engine.from_dict(row.state)
+        state = row.engine_state()
+        if state is None:
+            return _set_aside(row, move)
         new, effects = move(state, at)
         if new == state:
             return Changes()
@@ -40,13 +43,28 @@ def change_room(room_id: int, move: Move, now: float | None = None) -> Changes:
     return store.attempt(write, "Lots happened at once; please try again.")
 
 
+def _set_aside(row: Room, move: Move) -> Changes:
+    """Stop the ticker retrying a room that cannot be read; refuse anyone's move in it."""
+    if move is not engine.tick:
+        raise Refused("server_error", "Something went wrong with this room on our side.")
+    row.deadline = None
+    return Changes()
+
+
 def tick_due(now: float) -> Changes:
-    """Move on every room whose deadline has passed; one room's failure stops no other."""
+    """Move on every room whose deadline has passed; one room's failure stops no other.
+
+    A store that cannot write stops the whole step: every room would fail the same way.
+    """
     changes = Changes()
     due = db.session.scalars(select(Room.id).where(Room.deadline <= now)).all()
     for room_id in due:
         try:
             changes.add(change_room(room_id, engine.tick, now=now))
+        except Refused as refused:
+            if refused.code == "unavailable":
+                raise
+            current_app.logger.error("room %s was not moved on: %s", room_id, refused.message)
         except Exception:
             db.session.rollback()
             current_app.logger.exception("could not move room %s on; trying next tick", room_id)

@@ -14,16 +14,19 @@ from typing import TypeVar, cast
 
 from flask import current_app
 from sqlalchemy import CursorResult, Update, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import engine
-from ..clock import stamp
+from ..clock import stamp, wait
 from ..engine import Refused
 from ..extensions import db
 from ..models import ListeningSession, Participant, Room, Turn
+from . import health
 
 #: how often a write that lost a race is tried again before giving up with "busy"
 RETRIES = 20
+#: how long, in all, a write waits (cooperatively) for another program's lock on the database
+LOCK_PATIENCE_SECONDS = 10.0
 
 T = TypeVar("T")
 
@@ -36,24 +39,43 @@ def attempt(write: Callable[[], T], busy: str) -> T:
     """Run ``write`` in a transaction and commit it, again from a fresh read if it lost a race.
 
     ``write`` raises :class:`Lost` (or trips a unique constraint) when someone else wrote first;
-    after :data:`RETRIES` such losses the caller is told ``busy`` with the sentence given.
-    Anything else ``write`` raises, a refusal included, rolls back and goes to the caller.
+    after :data:`RETRIES` such losses the caller is told ``busy`` with the sentence given. While
+    another program holds the database's lock, the attempt waits without blocking the server,
+    for up to :data:`LOCK_PATIENCE_SECONDS`. A store that cannot write at all (full, read-only,
+    unreachable) is refused as ``unavailable``. Anything else ``write`` raises, a refusal
+    included, rolls back and goes to the caller.
     """
-    for _ in range(RETRIES):
+    losses, waited = 0, 0.0
+    while losses < RETRIES:
         db.session.expire_all()
         try:
             result = write()
             db.session.commit()
-            return result
         except Lost:
             db.session.rollback()
+            losses += 1
+            continue
         except IntegrityError as error:
             db.session.rollback()
             if not _collided(error):
                 raise
+            losses += 1
+            continue
+        except OperationalError as error:
+            db.session.rollback()
+            if health.locked(error) and waited < LOCK_PATIENCE_SECONDS:
+                pause = min(0.25, 0.01 * 2 ** min(losses + int(waited * 4), 5))
+                wait(pause)
+                waited += pause
+                continue
+            if health.locked(error):
+                raise Refused("busy", busy) from error
+            raise health.unavailable(error) from error
         except BaseException:
             db.session.rollback()
             raise
+        health.wrote()
+        return result
     raise Refused("busy", busy)
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .. import errors
 from ..engine import Refused
 from ..extensions import db
+from ..services import health
 
 #: where the JSON API lives (its blueprint's prefix)
 API_PREFIX = "/api/"
@@ -25,11 +27,19 @@ def refused(refusal: Refused):
     """Answer a refused request with its code and sentence, and the status the code carries."""
     db.session.rollback()
     status = errors.status_of(refusal)
+    headers = {}
+    if refusal.code in errors.RETRY_AFTER:
+        headers["Retry-After"] = str(errors.RETRY_AFTER[refusal.code])
     if wants_json():
-        return jsonify(errors.reply(refusal)), status
-    if status == 404:
-        return render_template("errors/not_found.html", message=refusal.message), 404
-    return render_template("errors/problem.html", message=refusal.message), status
+        return jsonify(errors.reply(refusal)), status, headers
+    page = "errors/not_found.html" if status == 404 else "errors/problem.html"
+    return render_template(page, message=refusal.message), status, headers
+
+
+def store_failed(error: OperationalError):
+    """Answer a request the store could not serve (full, read-only, gone) calmly, as 503."""
+    db.session.rollback()
+    return refused(health.unavailable(error))
 
 
 def http_error(error: HTTPException):
@@ -46,4 +56,5 @@ def http_error(error: HTTPException):
 def init_app(app: Flask) -> None:
     """Answer every error through this module."""
     app.register_error_handler(Refused, refused)
+    app.register_error_handler(OperationalError, store_failed)
     app.register_error_handler(HTTPException, http_error)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from flask import current_app, request
 from flask_socketio import join_room
 from socketio.exceptions import ConnectionRefusedError
+from sqlalchemy.exc import OperationalError
 
 from .. import errors, services
 from ..changes import Changes
@@ -21,6 +22,7 @@ from ..extensions import db, socketio
 from ..models import Participant
 from ..realtime.channels import host_channel, lobby_channel, person_channel
 from ..realtime.publish import publish_safely, send_current
+from ..services import health
 from . import payloads
 
 #: who each connection on this process belongs to, by Socket.IO sid
@@ -29,6 +31,16 @@ _callers: dict[str, services.Caller] = {}
 _screens: Counter[int] = Counter()
 
 Handler = Callable[[services.Caller, dict], Changes | dict]
+
+
+def _refusal(error: Exception, doing: str, sorry: str | None = None) -> Refused:
+    """Return the refusal a client gets for what went wrong; log what was unexpected."""
+    if isinstance(error, Refused):
+        return error
+    if isinstance(error, OperationalError):
+        return health.unavailable(error)
+    current_app.logger.exception("%s failed", doing)
+    return errors.server_error(sorry) if sorry else errors.server_error()
 
 
 def _sid() -> str:
@@ -50,13 +62,9 @@ def _event(fn: Handler) -> Callable:
                 publish_safely(result)
                 return {"ok": True}
             return {"ok": True, **result}
-        except Refused as refused:
+        except Exception as error:
             db.session.rollback()
-            return {"ok": False, **errors.reply(refused)}
-        except Exception:
-            db.session.rollback()
-            current_app.logger.exception("event %s failed", fn.__name__)
-            return {"ok": False, **errors.reply(errors.server_error())}
+            return {"ok": False, **errors.reply(_refusal(error, f"event {fn.__name__}"))}
 
     return handler
 
@@ -69,10 +77,8 @@ def connect(auth=None):
         caller = services.identify(given.code, given.host_key, given.token)
     except Exception as error:
         db.session.rollback()
-        if not isinstance(error, Refused):
-            current_app.logger.exception("could not identify a connection")
-            error = errors.server_error("Something went wrong on our side. Please reload.")
-        raise ConnectionRefusedError(error.message, errors.reply(error)) from None
+        refusal = _refusal(error, "connecting", "Something went wrong on our side. Please reload.")
+        raise ConnectionRefusedError(refusal.message, errors.reply(refusal)) from None
     sid = _sid()
     _callers[sid] = caller
     join_room(lobby_channel(caller.session_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template
 
 from .. import services
+from ..services import health
 
 bp = Blueprint("pages", __name__)
 
@@ -20,5 +21,11 @@ def participant(code: str):
 
 @bp.get("/healthz")
 def healthz():
-    """Say the server is up."""
-    return jsonify(ok=True)
+    """Say whether the server can serve: it answers, reads the store, and its last write worked.
+
+    A monitor gets 503 and the reason (read-only, full, ...) while any of that is not so.
+    """
+    problem = health.check()
+    if problem:
+        return jsonify(ok=False, store=problem), 503
+    return jsonify(ok=True, store="ok")
