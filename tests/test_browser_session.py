@@ -150,9 +150,11 @@ def test_a_host_and_eight_people_follow_a_whole_session_on_their_own_screens(scr
         connected = "1 person connected" if count == 1 else f"{count} people connected"
         expect(lobby).to_contain_text(connected)
     for name, page in people.items():
-        arrived = [other + (" (you)" if other == name else "") for other in NAMES]
-        expect(page.get_by_role("listitem")).to_have_text(arrived)
+        # Before rooms exist a participant sees how many are here, not who: names are for rooms.
+        expect(page.get_by_text("You and 7 others are here.")).to_be_visible()
         expect(page.get_by_text(f"You're joining as {name}.")).to_be_visible()
+        others = [other for other in NAMES if other != name]
+        expect(page.locator("main")).not_to_contain_text(others[0])
     expect(lobby).to_contain_text("Starting now makes one room of 8.")
     ada, ben, cleo, dev, esi, femi, gwen, hari = people.values()
     card = room_card(host)
@@ -269,3 +271,12 @@ def test_a_host_and_eight_people_follow_a_whole_session_on_their_own_screens(scr
     expect(host.get_by_text("The session has ended. Thank you for holding")).to_be_visible()
     expect(host.get_by_text("8 people took part.")).to_be_visible()
     expect(card).to_contain_text("This room has closed.")
+
+    # Nothing of the session stays in anyone's browser: not their place, not their name.
+    for page in people.values():
+        kept = page.evaluate(
+            "() => Object.keys(localStorage).filter(k => k.startsWith('listening:'))"
+        )
+        assert kept == []
+    ada.reload()
+    expect(heading(ada)).to_have_text("Thank you for listening", timeout=SOON)

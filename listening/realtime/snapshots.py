@@ -33,31 +33,35 @@ def session_summary(session: ListeningSession, cap: int) -> dict:
 
 
 def lobby(session: ListeningSession, cap: int, now: float) -> dict:
-    """Return the lobby snapshot: who has arrived, and the session's shape."""
-    numbers = {room.id: room.number for room in session.rooms}
+    """Return the lobby snapshot every screen gets: the session's shape and how many are here.
+
+    Counts, not names: a name is shown only to the person's room (and the host).
+    """
     people = session.participants
     return {
         "version": session.version,
         "server_now": now,
         "session": session_summary(session, cap),
-        "people": [
-            {
-                "id": p.public_id,
-                "name": p.name,
-                "present": p.present,
-                "room": numbers.get(p.room_id) if p.room_id is not None else None,
-            }
-            for p in people
-        ],
-        # Room sizes if the host started now: 13 people with a cap of 8 make [7, 6].
-        "rooms_plan": engine.room_sizes(len(people), cap),
+        "here": {"joined": len(people), "connected": sum(p.present for p in people)},
     }
 
 
 def console(session: ListeningSession, cap: int, now: float) -> dict:
-    """Return the host's snapshot: the lobby plus every room."""
+    """Return the host's snapshot: the lobby, everyone by name, and every room."""
     names = names_in(session)
+    numbers = {room.id: room.number for room in session.rooms}
     snapshot = lobby(session, cap, now)
+    snapshot["people"] = [
+        {
+            "id": p.public_id,
+            "name": p.name,
+            "present": p.present,
+            "room": numbers.get(p.room_id) if p.room_id is not None else None,
+        }
+        for p in session.participants
+    ]
+    # Room sizes if the host started now: 13 people with a cap of 8 make [7, 6].
+    snapshot["rooms_plan"] = engine.room_sizes(len(snapshot["people"]), cap)
     snapshot["rooms"] = [
         room_view(row, state, session, names)
         for row in session.rooms

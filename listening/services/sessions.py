@@ -92,7 +92,11 @@ def end_session(caller: Caller) -> Changes:
 
 
 def end_stale_sessions(now: float, hours: float) -> Changes:
-    """End sessions left open for longer than ``hours``, so no name is kept for long."""
+    """End sessions left open for longer than ``hours``, so no name is kept for long.
+
+    Also erase any name an ended session still has (an end that failed half-way before ending
+    became one transaction), and fold the store's log so no erased name stays in it.
+    """
     cutoff = stamp(now - hours * 3600)
     stale = db.session.scalars(
         select(ListeningSession.id).where(
@@ -103,6 +107,15 @@ def end_stale_sessions(now: float, hours: float) -> Changes:
     for session_id in stale:
         end = functools.partial(_end_if_open, session_id, now)
         changes.add(store.attempt(end, "Lots happened at once; the sweep tries again later."))
+    named = db.session.scalars(
+        select(Participant.session_id)
+        .join(ListeningSession)
+        .where(ListeningSession.status == SessionStatus.ENDED, Participant.name.is_not(None))
+        .distinct()
+    ).all()
+    for session_id in named:
+        store.attempt(functools.partial(_erase_names, session_id), "The sweep tries again later.")
+    store.checkpoint()
     return changes
 
 
@@ -146,7 +159,12 @@ def close_session(session: ListeningSession, now: float) -> Changes:
         if closed != state:
             store.write_room(row, closed, effects, now)
             changes.rooms.add(row.id)
-    db.session.execute(
-        update(Participant).where(Participant.session_id == session.id).values(name=None)
-    )
+    _erase_names(session.id)
     return changes
+
+
+def _erase_names(session_id: int) -> None:
+    db.session.execute(
+        update(Participant).where(Participant.session_id == session_id).values(name=None)
+    )
+    store.erased()

@@ -23,6 +23,8 @@ from ..extensions import db
 from ..models import ListeningSession, Participant, Room, Turn
 from . import health
 
+#: marks, in the database session, a write that erases personal data
+ERASED = "listening.erased"
 #: how often a write that lost a race is tried again before giving up with "busy"
 RETRIES = 20
 #: how long, in all, a write waits (cooperatively) for another program's lock on the database
@@ -48,6 +50,7 @@ def attempt(write: Callable[[], T], busy: str) -> T:
     losses, waited = 0, 0.0
     while losses < RETRIES:
         db.session.expire_all()
+        db.session.info.pop(ERASED, None)
         try:
             result = write()
             db.session.commit()
@@ -75,8 +78,29 @@ def attempt(write: Callable[[], T], busy: str) -> T:
             db.session.rollback()
             raise
         health.wrote()
+        if db.session.info.pop(ERASED, False):
+            checkpoint()
         return result
     raise Refused("busy", busy)
+
+
+def erased() -> None:
+    """Note, within a write, that it erases personal data: the store is compacted after it."""
+    db.session.info[ERASED] = True
+
+
+def checkpoint() -> bool:
+    """Fold SQLite's write-ahead log into the database and empty it; return whether it could.
+
+    The log keeps earlier copies of every page written, names included, until a checkpoint;
+    after one that truncates it, an erased name has no copy left in any of the store's files.
+    A reader still looking at an older snapshot can hold it back: the sweep tries again.
+    """
+    if db.engine.dialect.name != "sqlite":
+        return True
+    with db.engine.connect() as connection:
+        busy, _pages, _copied = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    return busy == 0
 
 
 def _collided(error: IntegrityError) -> bool:

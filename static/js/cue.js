@@ -33,6 +33,13 @@ export function morePeople(count) {
   return count === 1 ? "1 more person" : `${count} more people`;
 }
 
+/** Return "Just you so far." / "You and 1 other person are here." / "You and 6 others are here." */
+export function hereSoFar(connected) {
+  const others = Math.max(0, connected - 1);
+  if (others === 0) return "Just you so far.";
+  return `You and ${others === 1 ? "1 other person" : `${others} others`} are here.`;
+}
+
 /** Return the seconds left in the room's current phase, frozen while paused; null if timeless. */
 export function secondsLeft(room, now) {
   if (room.paused) return Math.max(0, room.paused_left ?? 0);

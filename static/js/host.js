@@ -100,6 +100,8 @@ function drawSession(snapshot) {
   $("[data-take-part]").hidden = status === "ended";
   $("[data-share]").hidden = status === "ended";
   keepScreenOn(status !== "ended");
+  // The host's own place (and name) in this session is not kept once it has ended.
+  if (status === "ended" && joined) forgetJoin(code);
 }
 
 function draw() {
@@ -114,9 +116,9 @@ function draw() {
 function onSnapshot(kind, snapshot) {
   if (kind === "room") {
     myRoom = snapshot.room;
-  } else if (kind === "console" || !consoleSnapshot) {
-    // The console snapshot has everything a lobby one has; a lobby one only fills in until then.
-    if (kind === "console") consoleSnapshot = snapshot;
+  } else if (kind === "console") {
+    // The console has everything the lobby snapshot has, and everyone's names.
+    consoleSnapshot = snapshot;
     drawPeople(snapshot);
     drawSession(snapshot);
   }

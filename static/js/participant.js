@@ -2,7 +2,7 @@
 
 import { setUpChimeToggle } from "./chime.js";
 import { connect, refusalMessage } from "./connection.js";
-import { closedCue, cueFor } from "./cue.js";
+import { closedCue, cueFor, hereSoFar } from "./cue.js";
 import { createCueView } from "./cue-view.js";
 import { forgetJoin, joinFromForm, rememberedJoin } from "./joining.js";
 import { keepScreenOn } from "./wake-lock.js";
@@ -51,15 +51,8 @@ function turnInWords(seconds) {
 }
 
 function drawLobby() {
-  const people = (lobby.people || []).filter((p) => p.name && (p.present || p.id === joined?.id));
-  const list = document.querySelector("[data-lobby-people]");
-  list.replaceChildren(
-    ...people.map((person) => {
-      const li = document.createElement("li");
-      li.textContent = person.id === joined?.id ? `${person.name} (you)` : person.name;
-      return li;
-    }),
-  );
+  // Names are for your room; the lobby says only how many are here.
+  document.querySelector("[data-lobby-here]").textContent = hereSoFar(lobby.here?.connected ?? 0);
   const me = document.querySelector("[data-lobby-me]");
   const lead = document.querySelector('[data-view="lobby"] .lead');
   const running = lobby.session.status === "running";
@@ -87,7 +80,11 @@ function draw() {
 function onSnapshot(kind, snapshot) {
   if (kind === "room") room = snapshot.room;
   if (kind === "lobby") lobby = snapshot;
-  if (snapshot.session?.status === "ended") ended = true;
+  if (snapshot.session?.status === "ended" && !ended) {
+    ended = true;
+    // Nothing of this session stays in the browser once it has ended: not even the name.
+    forgetJoin(code);
+  }
   draw();
 }
 
@@ -140,7 +137,12 @@ joinForm.addEventListener("submit", async (event) => {
   }
 });
 
-if (joined) {
+if (main.dataset.status === "ended") {
+  // The page itself says the session is over: nothing to join or remember.
+  forgetJoin(code);
+  ended = true;
+  draw();
+} else if (joined) {
   showView("cue"); // "Connecting…" until the first snapshot arrives
   start();
 } else {

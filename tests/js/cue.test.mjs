@@ -8,6 +8,7 @@ import {
   chimeFor,
   cueFor,
   formatClock,
+  hereSoFar,
   nameOf,
   secondsLeft,
   spokenThisRound,
@@ -375,5 +376,14 @@ describe("nameOf", () => {
   test("a speaker whose name was erased is still shown as someone speaking", () => {
     const r = room({ current: SAM, members: [member(SAM, { name: null }), member(ANA)] });
     assert.equal(cueFor(r, ANA, NOW).heading, "Listening to someone");
+  });
+});
+
+describe("the lobby, before rooms exist", () => {
+  test("says how many are here, never who", () => {
+    assert.equal(hereSoFar(1), "Just you so far.");
+    assert.equal(hereSoFar(2), "You and 1 other person are here.");
+    assert.equal(hereSoFar(7), "You and 6 others are here.");
+    assert.equal(hereSoFar(0), "Just you so far.");
   });
 });
