@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from listening.extensions import socketio
 
 
@@ -74,3 +76,42 @@ def test_events_without_a_name_are_ignored_and_the_connection_keeps_working(app,
     for raw in ("2[]", "2[42]", "2[null]", '2{"a":1}', "2"):
         server._handle_eio_message(eio_sid, raw)
     assert started.send("Ada", "clock")["ok"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["\u3164", "\u2800", "\u0301\u0301", "\u115f\u1160", "\u200d", "...", "\u3164\u200d\u2800"],
+    ids=["hangul filler", "blank braille", "only marks", "fillers", "a joiner", "dots", "mixed"],
+)
+def test_a_name_that_shows_nothing_is_refused(world, name):
+    world.create()
+    reply = world.http.post(f"/api/sessions/{world.code}/join", json={"name": name})
+    assert reply.status_code == 400 and reply.json["error"] == "invalid_name"
+
+
+def test_names_that_look_alike_are_numbered_so_everyone_can_tell_them_apart(world):
+    world.create()
+    given = ["Alice", "Аlice", "Alice\u200d", "ALICE", "AIice", "Ｓａｍ", "Sam", "Ѕam", "Anne"]
+    shown = [world.join(name, connect=False)["participant"]["name"] for name in given]
+    assert shown == [
+        "Alice",
+        "Аlice 2",  # Cyrillic А
+        "Alice 3",  # a joiner at the end joins nothing, so it goes
+        "ALICE 4",
+        "AIice 5",  # capital I looks like small l
+        "Ｓａｍ",
+        "Sam 2",
+        "Ѕam 3",  # Cyrillic Ѕ
+        "Anne",
+    ]
+
+
+def test_two_joins_whose_random_ids_clash_both_get_in(world, monkeypatch):
+    import listening.services.joining as joining
+
+    world.create()
+    draws = iter(["clash", "clash", "fresh"])
+    monkeypatch.setattr(joining.secrets, "token_hex", lambda _n: next(draws))
+    first = world.join("Ada", connect=False)["participant"]["id"]
+    second = world.join("Ben", connect=False)["participant"]["id"]
+    assert (first, second) == ("pclash", "pfresh")

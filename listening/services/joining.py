@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
 
 from flask import current_app
 from sqlalchemy import select
@@ -17,6 +16,7 @@ from ..extensions import db
 from ..models import ListeningSession, Participant, SessionStatus
 from . import store
 from .identity import digest, find_session, new_secret
+from .names import distinct as distinct_name
 from .sessions import open_session
 
 
@@ -27,17 +27,18 @@ def join(code: str, name: str) -> tuple[Participant, str, Changes]:
 
     def write() -> tuple[Participant, Changes]:
         session = open_session(session_id, "This session has ended. Thank you for coming.")
-        names = db.session.scalars(
+        taken = db.session.scalars(
             select(Participant.name).where(Participant.session_id == session_id)
         ).all()
-        if len(names) >= current_app.config["MAX_PEOPLE"]:
+        if len(taken) >= current_app.config["MAX_PEOPLE"]:
             raise Refused("full", "This session is full. Ask the host about another one.")
         now = clock_now()
         participant = Participant(
             session_id=session_id,
-            public_id="p" + secrets.token_hex(4),
+            # 56 random bits: a clash is rare, and one that happens is simply tried again.
+            public_id="p" + secrets.token_hex(7),
             token_hash=digest(token),
-            name=_distinct_name(names, name),
+            name=distinct_name(taken, name),
             joined_at=stamp(now),
         )
         db.session.add(participant)
@@ -54,17 +55,6 @@ def join(code: str, name: str) -> tuple[Participant, str, Changes]:
         write, "Lots of people are joining at once; please try again."
     )
     return participant, token, changes
-
-
-def _distinct_name(names: Sequence[str | None], name: str) -> str:
-    """Return the name, numbered if someone already has it (ignoring case): Sam, sam 2."""
-    taken = {n.casefold() for n in names if n}
-    if name.casefold() not in taken:
-        return name
-    n = 2
-    while f"{name} {n}".casefold() in taken:
-        n += 1
-    return f"{name} {n}"
 
 
 def _place_latecomer(session: ListeningSession, participant: Participant, now: float) -> Changes:

@@ -66,14 +66,6 @@ def clean_text(value: object, limit: int) -> str | None:
     return text
 
 
-def first_name(value: object) -> str:
-    """Return a first name fit to show a room, or refuse it."""
-    name = clean_text(value, 40)
-    if name is None:
-        raise Refused("invalid_name", "Please give a first name of 1 to 40 letters.")
-    return name
-
-
 def as_secret(value: object) -> str | None:
     """Return a code, key or token as sent, or None if it cannot be one the server issued."""
     if not isinstance(value, str) or not 0 < len(value) <= 100 or not value.isascii():

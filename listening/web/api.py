@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, jsonify, request
 from .. import services
 from ..engine import Refused
 from ..realtime.publish import publish_safely
-from ..services import validation
+from ..services import names, validation
 from .links import host_url, participant_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -41,7 +41,7 @@ def join(code: str):
     """Join a session by first name; the reply's token lets this browser come back."""
     data = _json_object('Send your first name as JSON: {"name": …}.')
     services.find_session(code)
-    name = validation.first_name(data.get("name"))
+    name = names.first_name(data.get("name"))
     participant, token, changes = services.join(code, name)
     body = {"participant": {"id": participant.public_id, "name": participant.name}, "token": token}
     publish_safely(changes)
