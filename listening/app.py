@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import Config
 from .extensions import db, migrate, socketio
@@ -68,6 +69,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     close_without_waiting(engine_io)
     refuse_binary(engine_io)
     app.wsgi_app = BoundedPolling(app.wsgi_app, "socket.io", MESSAGE_LIMIT)  # type: ignore[method-assign]
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)

@@ -31,6 +31,10 @@ class Config:
     MAX_PEOPLE = int(os.environ.get("LISTENING_MAX_PEOPLE", "200"))
     #: sessions still open this many hours after they were created are ended, erasing names
     STALE_AFTER_HOURS = float(os.environ.get("LISTENING_STALE_AFTER_HOURS", "12"))
+    #: the address people reach the site at, for links and QR codes (https://listen.example.org)
+    PUBLIC_URL = os.environ.get("LISTENING_PUBLIC_URL")
+    #: how many proxies in front of the server to trust for X-Forwarded-For/-Proto/-Host
+    TRUSTED_PROXIES = int(os.environ.get("LISTENING_TRUSTED_PROXIES", "0"))
     #: the most connections the server holds at once (screens, page loads and idle sockets)
     MAX_CONNECTIONS = int(os.environ.get("LISTENING_MAX_CONNECTIONS", "5000"))
     #: the most connections one address may hold; a hospital's staff may share one address,

@@ -23,6 +23,7 @@ STATUS: dict[str, int] = {
     "not_host": 403,  # a host's move from someone else
     "not_participant": 403,  # a speaker's move from a host who has not joined
     "not_speaker": 403,  # finish or pass from someone who does not have the floor
+    "cross_site": 403,  # an HTML form posted from a page on another site
     # What they asked about.
     "unknown_session": 404,
     "unknown_room": 404,

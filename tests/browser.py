@@ -32,6 +32,12 @@ AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "ax
 #: how long to wait for something the server decides (a snapshot, a turn moving on)
 SOON = 10_000
 
+#: keeps, in each page, whatever the Content-Security-Policy refused to load or run
+CSP_WATCH = """window.cspRefused = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.cspRefused.push(`${e.effectiveDirective} refused ${e.blockedURI || "inline"}`);
+});"""
+
 #: keeps, in each page, every cue heading it has shown, so a test can tell what a screen showed
 #: during a moment too short to catch by looking (a silence of a second or two)
 CUE_HISTORY = """document.addEventListener("DOMContentLoaded", () => {
@@ -88,6 +94,7 @@ class Screens:
                 f" Date.now = () => now() + {clock_skew * 1000:.0f}; }})();"
             )
         context.add_init_script(CUE_HISTORY)
+        context.add_init_script(CSP_WATCH)
         self.contexts.append(context)
         return context.new_page()
 
@@ -155,11 +162,17 @@ def join(page: Page, participant_url: str, name: str) -> None:
 # Checks a test makes on a whole page.
 
 
+def csp_refusals(page: Page) -> list[str]:
+    """Return what the page's Content-Security-Policy refused since it loaded."""
+    return page.evaluate("() => window.cspRefused || []")
+
+
 def axe_problems(page: Page) -> list[str]:
     """Run axe-core on the page as it is; return its serious and critical violations."""
     if not page.evaluate("() => Boolean(window.axe)"):
-        # A test tool, so it comes from node_modules rather than being served with the app.
-        page.add_script_tag(path=AXE)
+        # A test tool, so it comes from node_modules rather than being served with the app;
+        # evaluated by the browser's devtools protocol, which the page's CSP does not govern.
+        page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
     return [
         f"{v['id']} ({v['impact']}: {v['help']}) at "

@@ -24,6 +24,7 @@ from .browser import (
     Screens,
     announcer,
     axe_problems,
+    csp_refusals,
     cues_seen,
     has_visible_focus,
     heading,
@@ -116,6 +117,7 @@ def test_a_host_creates_a_session_and_two_people_see_the_cue_change_as_turns_pas
 class View:
     name: str
     axe: list[str] = field(default_factory=list)
+    csp: list[str] = field(default_factory=list)
     overflow: int = 0
     targets: dict[str, dict] = field(default_factory=dict)
     shots: list[Path] = field(default_factory=list)
@@ -148,6 +150,7 @@ def every_view(browser, tmp_path_factory) -> dict[str, View]:
         view.shots.append(screenshot(page, f"{name}-phone-dark", full_page=False))
         page.emulate_media(color_scheme="light")
         page.set_viewport_size(DESKTOP)
+        view.csp = csp_refusals(page)
         assert shows.is_visible(), f"the {name} view changed while it was being checked"
 
     def cue(page: Page, text: str) -> Locator:
@@ -227,6 +230,12 @@ def test_axe_finds_nothing_serious_or_critical_on_any_view(every_view):
     assert not problems, "axe-core violations:\n" + "\n".join(
         f"  {name}: {problem}" for name, found in problems.items() for problem in found
     )
+
+
+def test_no_view_needs_anything_the_content_security_policy_refuses(every_view):
+    assert set(REQUIRED_VIEWS) <= set(every_view)
+    refused = {name: view.csp for name, view in every_view.items() if view.csp}
+    assert not refused, f"refused by the Content-Security-Policy: {refused}"
 
 
 def test_no_view_scrolls_sideways_on_a_phone(every_view):
