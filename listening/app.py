@@ -9,7 +9,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import Config
-from .extensions import db, migrate, socketio
+from .extensions import db, limiter, migrate, socketio
 from .web.guards import BoundedPolling, GuardedPacket, close_without_waiting, refuse_binary
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -57,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
+    limiter.init_app(app)
     realtime: dict[str, Any] = {
         "async_mode": app.config.get("ASYNC_MODE"),
         "message_queue": app.config.get("SOCKETIO_MESSAGE_QUEUE"),

@@ -29,12 +29,24 @@ class Config:
     MAX_CONTENT_LENGTH = 64 * 1024
     #: the most people one session may have (a room each 8, so 25 rooms); stops a link flood
     MAX_PEOPLE = int(os.environ.get("LISTENING_MAX_PEOPLE", "200"))
+    #: ended sessions are deleted this many days after they were created; their counts stay
+    KEEP_DAYS = float(os.environ.get("LISTENING_KEEP_DAYS", "90"))
     #: sessions still open this many hours after they were created are ended, erasing names
     STALE_AFTER_HOURS = float(os.environ.get("LISTENING_STALE_AFTER_HOURS", "12"))
     #: the address people reach the site at, for links and QR codes (https://listen.example.org)
     PUBLIC_URL = os.environ.get("LISTENING_PUBLIC_URL")
     #: how many proxies in front of the server to trust for X-Forwarded-For/-Proto/-Host
     TRUSTED_PROXIES = int(os.environ.get("LISTENING_TRUSTED_PROXIES", "0"))
+    #: per-address limits: creating sessions, joining one, and opening a live connection. A
+    #: hospital's staff may share one address, so these allow a whole session arriving at once.
+    LIMIT_CREATE = os.environ.get("LISTENING_LIMIT_CREATE", "20 per hour")
+    LIMIT_JOIN = os.environ.get("LISTENING_LIMIT_JOIN", "60 per minute")
+    LIMIT_CONNECT = os.environ.get("LISTENING_LIMIT_CONNECT", "300 per minute")
+    #: addresses the limits do not apply to: this machine (rehearsals, monitors). Behind a proxy,
+    #: set LISTENING_TRUSTED_PROXIES so clients are told apart rather than all seen as the proxy.
+    LIMIT_EXEMPT = os.environ.get("LISTENING_LIMIT_EXEMPT", "127.0.0.1,::1")
+    RATELIMIT_ENABLED = os.environ.get("LISTENING_RATE_LIMITS", "on") != "off"
+    RATELIMIT_STORAGE_URI = os.environ.get("LISTENING_RATE_LIMIT_STORAGE", "memory://")
     #: the most connections the server holds at once (screens, page loads and idle sockets)
     MAX_CONNECTIONS = int(os.environ.get("LISTENING_MAX_CONNECTIONS", "5000"))
     #: the most connections one address may hold; a hospital's staff may share one address,

@@ -373,12 +373,50 @@ def skip(room: Room, member_id: str, now: float, step: int | None = None):
         raise Refused("stale", "That person is not the current or next speaker any more.")
     change = _Change(room)
     _end_turn(change, Outcome.SKIPPED, now)
-    if room.paused and change.room.phase != Phase.CLOSED:
-        # Stay paused: the host resumes when the room is ready.
-        r = change.room
+    _stay_paused(change, room, now)
+    return change.done()
+
+
+def remove(room: Room, member_id: str, now: float) -> tuple[Room, list]:
+    """Take someone out of the room at the host's word; the others see only that they left.
+
+    Their place in this round's order and what they did this round go with them. If they had,
+    or were about to have, the floor, the room moves on to whoever is next, as after a skip.
+    """
+    if room.member(member_id) is None or room.phase == Phase.CLOSED:
+        return room, []
+    running = room.phase != Phase.GATHERING
+    was_current = running and room.current == member_id
+    change = _Change(room)
+    if was_current and room.speaker == member_id:
+        change.effects.append(
+            TurnEnded(member_id, room.round, Outcome.SKIPPED, now, room.turn_began)
+        )
+    r = room
+    change.room = replace(
+        r,
+        members=tuple(m for m in r.members if m.id != member_id),
+        queue=tuple(q for q in r.queue if q != member_id),
+        outcomes=tuple(o for o in r.outcomes if o[0] != member_id),
+        step=r.step + 1 if was_current else r.step,
+        turn_began=None if was_current else r.turn_began,
+    )
+    if not running:
+        return change.done()
+    if not change.room.members:
+        _close(change, now)
+    elif was_current:
+        _after_turn(change, r.round, now)
+        _stay_paused(change, room, now)
+    return change.done()
+
+
+def _stay_paused(change: _Change, before: Room, now: float) -> None:
+    """Keep a paused room paused after moving on: the host resumes when the room is ready."""
+    r = change.room
+    if before.paused and r.phase != Phase.CLOSED:
         left = max(0.0, r.deadline - now) if r.deadline is not None else 0.0
         change.room = replace(r, paused_left=left, deadline=None)
-    return change.done()
 
 
 def close(room: Room, now: float) -> tuple[Room, list]:
@@ -494,10 +532,15 @@ def _end_turn(change: _Change, outcome: Outcome, at: float) -> None:
         turn_began=None,
         step=r.step + 1,
     )
+    _after_turn(change, r.round, at)
+
+
+def _after_turn(change: _Change, round_number: int, at: float) -> None:
+    """Move on after a turn: to the next person, the next round, or the end."""
     if change.room.queue:
         _to_silence(change, at)
-    elif r.round < r.settings.rounds:
-        _begin_round(change, r.round + 1, at)
+    elif round_number < change.room.settings.rounds:
+        _begin_round(change, round_number + 1, at)
     else:
         _close(change, at)
 

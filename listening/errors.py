@@ -23,6 +23,7 @@ STATUS: dict[str, int] = {
     "not_host": 403,  # a host's move from someone else
     "not_participant": 403,  # a speaker's move from a host who has not joined
     "not_speaker": 403,  # finish or pass from someone who does not have the floor
+    "removed": 403,  # the host took this person out of the session
     "cross_site": 403,  # an HTML form posted from a page on another site
     # What they asked about.
     "unknown_session": 404,
@@ -40,6 +41,7 @@ STATUS: dict[str, int] = {
     "no_turn": 409,  # extend when nobody is speaking
     "stale": 409,  # a move naming a step or person that has already moved on
     # The server.
+    "rate_limited": 429,  # too many creations, joins or connections from one address
     "busy": 503,  # a write kept losing races with others; try again
     "unavailable": 503,  # the store cannot take writes (full, read-only, unreachable); try later
     "server_error": 500,  # something unexpected failed; it is logged and nothing changed
@@ -47,7 +49,7 @@ STATUS: dict[str, int] = {
 
 
 #: seconds a client is told to wait before trying again, for the codes that mean "not now"
-RETRY_AFTER = {"busy": 2, "unavailable": 30}
+RETRY_AFTER = {"busy": 2, "unavailable": 30, "rate_limited": 60}
 
 
 def status_of(refused: Refused) -> int:

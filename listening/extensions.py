@@ -2,6 +2,8 @@
 
 from typing import TYPE_CHECKING
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
@@ -34,3 +36,5 @@ else:
     Model = db.Model
 migrate = Migrate()
 socketio = SocketIO()
+#: per-address limits on creating, joining and connecting (storage: RATELIMIT_STORAGE_URI)
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)

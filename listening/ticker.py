@@ -85,12 +85,12 @@ def tick_once(app: Flask, log: QuietLog | None = None) -> bool:
 
 
 def sweep_once(app: Flask, log: QuietLog | None = None) -> bool:
-    """End sessions left open too long, so nobody's name is kept for long; say if it worked."""
-    hours = app.config["STALE_AFTER_HOURS"]
+    """End sessions left open too long and delete those past keeping; say if it worked."""
+    hours, days = app.config["STALE_AFTER_HOURS"], app.config["KEEP_DAYS"]
     return _step(
         app,
-        lambda now: services.end_stale_sessions(now, hours),
-        "sweep of stale sessions failed",
+        lambda now: services.sweep(now, hours, days),
+        "the sweep failed",
         log or QuietLog(),
     )
 

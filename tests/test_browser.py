@@ -109,6 +109,29 @@ def test_a_host_creates_a_session_and_two_people_see_the_cue_change_as_turns_pas
     expect(room_card(host)).to_contain_text("This room has closed.")
 
 
+def test_the_host_removes_someone_and_only_the_host_is_told(screens, server, bots):
+    made = create_session(server.url, title="Removing")
+    host = screens.open()
+    host.goto(made["host_url"])
+    ada = screens.open(phone=True)
+    join(ada, made["participant_url"], "Ada")
+    troll = Person(server.url, made["code"], "Troll")
+    bots.append(troll)
+    troll.join()
+    troll.connect()
+    expect(ada.get_by_text("You and 1 other person are here.")).to_be_visible()
+    lobby = host.get_by_role("region", name="Lobby")
+    lobby.get_by_role("button", name="Remove Troll").click()
+    dialog = host.get_by_role("dialog", name="Remove Troll?")
+    expect(dialog).to_contain_text("can't come back with their link")
+    dialog.get_by_role("button", name="Remove Troll").click()
+    expect(lobby.get_by_text("Troll has been removed.")).to_be_visible()
+    expect(lobby.get_by_role("listitem")).to_have_text([re.compile("^Ada")])
+    expect(ada.get_by_text("Just you so far.")).to_be_visible()
+    expect(ada.locator("main")).not_to_contain_text("removed")
+    assert troll.wait_for(lambda person: not person.sio.connected, timeout=10)
+
+
 # Every view: axe-core, phone size and screenshots. One walk through a session visits each view
 # once, and the tests below each judge one side of what it found.
 

@@ -33,6 +33,7 @@ from listening.engine import (
     open_room,
     pass_turn,
     pause,
+    remove,
     resume,
     room_sizes,
     set_presence,
@@ -695,3 +696,29 @@ def test_to_dict_from_dict_round_trips_through_json(state):
     assert to_dict(again) == data
     assert isinstance(data["phase"], str)
     assert all(isinstance(o, str) for _, o in data["outcomes"])
+
+
+# The host removes someone.
+
+
+def test_removing_the_speaker_moves_the_room_on_and_leaves_no_trace_of_them_in_it():
+    room, effects = remove(speaking(), "a", NOW + SILENCE + 10)
+    assert [m.id for m in room.members] == ["b", "c"]
+    assert room.phase == Phase.SILENCE and room.current == "b"
+    assert room.outcomes == () and "a" not in room.queue
+    assert [(e.member, e.outcome) for e in effects if isinstance(e, TurnEnded)] == [
+        ("a", Outcome.SKIPPED)
+    ]
+
+
+def test_removing_someone_later_in_the_order_moves_nobody_on():
+    before = speaking()
+    room, effects = remove(before, "c", NOW + SILENCE + 10)
+    assert room.speaker == "a" and room.deadline == before.deadline and room.queue == ("a", "b")
+    assert effects == []
+
+
+def test_removing_the_speaker_of_a_paused_room_keeps_it_paused():
+    paused, _ = pause(speaking(), NOW + SILENCE + 10)
+    room, _ = remove(paused, "a", NOW + SILENCE + 20)
+    assert room.paused and room.current == "b" and room.deadline is None

@@ -44,6 +44,7 @@ from listening.engine import (
     open_room,
     pass_turn,
     pause,
+    remove,
     resume,
     set_presence,
     skip,
@@ -109,6 +110,7 @@ class RoomMachine(RuleBasedStateMachine):
         self.open_turn: TurnBegan | None = None
         self.turns = 0
         self.highest_round = 0
+        self.removed: set[str] = set()
         size = min(size, settings.room_cap)
         self.apply(lambda _room, now: open_room(IDS[:size], settings, now), "open", refuse=False)
         # As the services do: people who have no screen connected yet are marked absent.
@@ -137,7 +139,7 @@ class RoomMachine(RuleBasedStateMachine):
         assert refuse is not True, f"{name} should have been refused: {before}"
         self.room = room
         self.check_effects(before, room, effects, name)
-        if name == "absent" and self.log is not None:
+        if name in ("absent", "remove") and self.log is not None:
             self.log.throughout.discard(facts["who"])
         if name == "join" and self.log is not None and room.phase in RUNNING:
             self.log.throughout.add(facts["who"])
@@ -211,7 +213,7 @@ class RoomMachine(RuleBasedStateMachine):
                 earlier.append(effect.outcome)
             elif isinstance(effect, RoomClosed):
                 assert room.phase == Phase.CLOSED
-                if name != "close":  # the host may end a round part way through
+                if name not in ("close", "remove"):  # the host may end a round part way
                     assert room.round == room.settings.rounds
                     self.round_complete(self.log, room)
             else:  # pragma: no cover
@@ -287,7 +289,11 @@ class RoomMachine(RuleBasedStateMachine):
 
     @rule()
     def latecomer(self):
-        who = next(i for i in IDS if self.room.member(i) is None)
+        # Someone removed never comes back as themselves: they would join as someone new.
+        fresh = [i for i in IDS if self.room.member(i) is None and i not in self.removed]
+        if not fresh:
+            return
+        who = fresh[0]
         room = self.room
         full = room.phase == Phase.CLOSED or len(room.members) >= room.settings.room_cap
         if self.apply(lambda r, now: join(r, who, now), "join", refuse=full, who=who):
@@ -296,6 +302,8 @@ class RoomMachine(RuleBasedStateMachine):
 
     @rule(index=st.integers(0, 11))
     def join_again(self, index):
+        if not self.room.members:
+            return
         who = self.pick(index)
         before = self.room
         self.apply(lambda r, now: join(r, who, now), "join_again", refuse=False, who=who)
@@ -341,6 +349,23 @@ class RoomMachine(RuleBasedStateMachine):
         who = self.pick(index)
         refuse = not self.running() or self.room.current != who
         self.apply(lambda r, now: skip(r, who, now), "skip", refuse=refuse)
+
+    @rule(index=st.integers(0, 11), chance=st.integers(0, 3))
+    def remove_someone(self, index, chance):
+        """The host removes someone now and then: they leave the room and its order."""
+        if chance:
+            return
+        who = self.pick(index)
+        before = self.room
+        self.apply(lambda r, now: remove(r, who, now), "remove", refuse=False, who=who)
+        if before.phase == Phase.CLOSED:
+            assert self.room == before, "a closed room keeps its members"
+            return
+        self.removed.add(who)
+        assert self.room.member(who) is None
+        assert who not in self.room.queue and who not in [m for m, _ in self.room.outcomes]
+        if before.phase in RUNNING and before.current != who:
+            assert self.room.current == before.current, "removing someone else moves nobody on"
 
     @rule(chance=st.integers(0, 9))
     def close(self, chance):

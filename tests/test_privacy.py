@@ -76,3 +76,24 @@ def test_participants_are_sent_counts_and_only_their_own_rooms_names(app, world)
     assert "Ben" in seen, "Ada's room is Ada and Ben"
     assert "Cleo" not in seen and "Dev" not in seen
     assert {p["name"] for p in world.console()["people"]} == {"Ada", "Ben", "Cleo", "Dev"}
+
+
+def test_a_session_is_deleted_after_ninety_days_and_only_its_counts_are_kept(
+    app, started, clock, tmp_path
+):
+    started.tick(5)
+    started.send("Ada", "pass")
+    started.send("host", "end")
+    clock.advance(89 * 86400)
+    assert sweep_once(app)
+    assert started.http.get(f"/s/{started.code}").status_code == 200, "kept for 90 days"
+    clock.advance(2 * 86400)
+    assert sweep_once(app)
+    assert started.http.get(f"/s/{started.code}").status_code == 404
+    for table in ("sessions", "participants", "rooms", "turns"):
+        assert count(tmp_path, f"SELECT count(*) FROM {table}") == 0, table
+    uri = f"file:{tmp_path / 'listening.sqlite'}?mode=ro"
+    with sqlite3.connect(uri, uri=True) as con:
+        kept = con.execute("SELECT people, rooms, spoke, passed FROM session_counts").fetchall()
+    assert kept == [(4, 1, 0, 1)]
+    assert started.code.encode() not in on_disk(tmp_path)

@@ -7,6 +7,7 @@ and erased in the same transaction that ends it (``services.sessions``).
 from .participant import Participant
 from .room import Room
 from .session import ListeningSession, SessionStatus
+from .session_count import SessionCount
 from .turn import Turn
 
-__all__ = ["ListeningSession", "Participant", "Room", "SessionStatus", "Turn"]
+__all__ = ["ListeningSession", "Participant", "Room", "SessionCount", "SessionStatus", "Turn"]

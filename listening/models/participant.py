@@ -32,5 +32,7 @@ class Participant(Model):
     #: whether any screen of theirs is connected (the lobby shows it)
     present: Mapped[bool] = mapped_column(default=False)
     joined_at: Mapped[datetime]
+    #: when the host removed them; their token no longer works and their name is gone
+    removed_at: Mapped[datetime | None]
 
     session: Mapped[ListeningSession] = relationship(back_populates="participants")

@@ -37,13 +37,18 @@ def lobby(session: ListeningSession, cap: int, now: float) -> dict:
 
     Counts, not names: a name is shown only to the person's room (and the host).
     """
-    people = session.participants
+    people = here(session)
     return {
         "version": session.version,
         "server_now": now,
         "session": session_summary(session, cap),
         "here": {"joined": len(people), "connected": sum(p.present for p in people)},
     }
+
+
+def here(session: ListeningSession) -> list[Participant]:
+    """Return everyone in the session but those the host removed."""
+    return [p for p in session.participants if p.removed_at is None]
 
 
 def console(session: ListeningSession, cap: int, now: float) -> dict:
@@ -58,7 +63,7 @@ def console(session: ListeningSession, cap: int, now: float) -> dict:
             "present": p.present,
             "room": numbers.get(p.room_id) if p.room_id is not None else None,
         }
-        for p in session.participants
+        for p in here(session)
     ]
     # Room sizes if the host started now: 13 people with a cap of 8 make [7, 6].
     snapshot["rooms_plan"] = engine.room_sizes(len(snapshot["people"]), cap)

@@ -8,11 +8,11 @@ returns :class:`~listening.changes.Changes` for the realtime path to publish.
 """
 
 from .identity import Caller, find_session, identify
-from .joining import join
+from .joining import join, remove_person
 from .moves import extend, finish_turn, pass_turn, pause, resume, skip
 from .presence import forget_presence, set_present
 from .rooms import tick_due
-from .sessions import create_session, end_session, end_stale_sessions, start
+from .sessions import create_session, end_session, end_stale_sessions, start, sweep
 from .validation import Invalid, NewSession
 
 __all__ = [
@@ -30,9 +30,11 @@ __all__ = [
     "join",
     "pass_turn",
     "pause",
+    "remove_person",
     "resume",
     "set_present",
     "skip",
     "start",
+    "sweep",
     "tick_due",
 ]

@@ -63,6 +63,10 @@ def identify(code: str, host_key: str | None, token: str | None) -> Caller:
         )
         if participant is None:
             raise Refused("unknown_participant", "We don't recognise you here; please join again.")
+        if participant.removed_at is not None:
+            if not is_host:
+                raise Refused("removed", "The host has taken you out of this session.")
+            participant = None  # a host who removed themselves still hosts
     if not is_host and participant is None:
         raise Refused("bad_auth", "Join the session with your first name first.")
     return Caller(session.id, participant.id if participant else None, is_host)

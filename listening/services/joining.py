@@ -1,4 +1,5 @@
-"""Joining a session by first name, in the lobby or as a latecomer to a running session."""
+"""Coming and going: joining by first name (in the lobby, or late to a running session), and
+the host taking someone out."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from ..clock import now as clock_now
 from ..clock import stamp
 from ..engine import Refused
 from ..extensions import db
-from ..models import ListeningSession, Participant, SessionStatus
+from ..models import ListeningSession, Participant, Room, SessionStatus
 from . import store
-from .identity import digest, find_session, new_secret
+from .identity import Caller, digest, find_session, new_secret, require_host
 from .names import distinct as distinct_name
 from .sessions import open_session
 
@@ -28,7 +29,9 @@ def join(code: str, name: str) -> tuple[Participant, str, Changes]:
     def write() -> tuple[Participant, Changes]:
         session = open_session(session_id, "This session has ended. Thank you for coming.")
         taken = db.session.scalars(
-            select(Participant.name).where(Participant.session_id == session_id)
+            select(Participant.name).where(
+                Participant.session_id == session_id, Participant.removed_at.is_(None)
+            )
         ).all()
         if len(taken) >= current_app.config["MAX_PEOPLE"]:
             raise Refused("full", "This session is full. Ask the host about another one.")
@@ -77,3 +80,41 @@ def _place_latecomer(session: ListeningSession, participant: Participant, now: f
         row = store.add_room(session, number, state)
     participant.room_id = row.id
     return Changes(rooms={row.id})
+
+
+def remove_person(caller: Caller, member: str) -> tuple[Changes, int]:
+    """Take someone out of the session at the host's word; return the changes and who it was.
+
+    Their link stops working for them, their name is erased at once, and their room sees only
+    that they left (and moves on if they had, or were next to have, the floor). Nobody else is
+    told. They no longer count towards how many may join.
+    """
+    require_host(caller)
+
+    def write() -> tuple[Changes, int]:
+        session = open_session(caller.session_id)
+        participant = db.session.scalar(
+            select(Participant).where(
+                Participant.session_id == session.id,
+                Participant.public_id == member,
+                Participant.removed_at.is_(None),
+            )
+        )
+        if participant is None:
+            raise Refused("stale", "That person is not in this session any more.")
+        now = clock_now()
+        changes = Changes(sessions={session.id})
+        if participant.room_id is not None:
+            row = db.session.get(Room, participant.room_id)
+            state = row.engine_state() if row is not None else None
+            if row is not None and state is not None:
+                after, effects = engine.remove(state, member, now)
+                store.write_room(row, after, effects, now)
+                changes.rooms.add(row.id)
+        participant.removed_at, participant.name, participant.present = stamp(now), None, False
+        participant.room_id = None
+        store.bump_session(session)
+        store.erased()
+        return changes, participant.id
+
+    return store.attempt(write, "Lots happened at once; please try again.")

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import ListeningSession, Participant, SessionStatus
 from . import store
 from .identity import Caller, digest, new_secret, require_host
+from .records import count_session, forget_old_sessions
 from .validation import NewSession
 
 
@@ -91,6 +92,14 @@ def end_session(caller: Caller) -> Changes:
     return store.attempt(write, "Lots happened at once; please try again.")
 
 
+def sweep(now: float, stale_hours: float, keep_days: float) -> Changes:
+    """End sessions left open too long, erase leftover names, delete sessions past keeping."""
+    changes = end_stale_sessions(now, stale_hours)
+    if forget_old_sessions(now, keep_days):
+        store.checkpoint()
+    return changes
+
+
 def end_stale_sessions(now: float, hours: float) -> Changes:
     """End sessions left open for longer than ``hours``, so no name is kept for long.
 
@@ -160,6 +169,7 @@ def close_session(session: ListeningSession, now: float) -> Changes:
             store.write_room(row, closed, effects, now)
             changes.rooms.add(row.id)
     _erase_names(session.id)
+    count_session(session, now)
     return changes
 
 

@@ -8,6 +8,7 @@ from .. import services
 from ..engine import Refused
 from ..realtime.publish import publish_safely
 from ..services import names, validation
+from .limits import creating, joining
 from .links import host_url, participant_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -21,6 +22,7 @@ def _json_object(refusal: str) -> dict:
 
 
 @bp.post("/sessions")
+@creating
 def create_session():
     """Create a session from JSON; the reply holds the host key, shown only this once."""
     data = _json_object("Send the session's settings as a JSON object.")
@@ -37,6 +39,7 @@ def create_session():
 
 
 @bp.post("/sessions/<code>/join")
+@joining
 def join(code: str):
     """Join a session by first name; the reply's token lets this browser come back."""
     data = _json_object('Send your first name as JSON: {"name": …}.')

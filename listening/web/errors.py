@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -10,6 +11,7 @@ from .. import errors
 from ..engine import Refused
 from ..extensions import db
 from ..services import health
+from . import limits
 
 #: where the JSON API lives (its blueprint's prefix)
 API_PREFIX = "/api/"
@@ -36,6 +38,13 @@ def refused(refusal: Refused):
     return render_template(page, message=refusal.message), status, headers
 
 
+def too_many(error: RateLimitExceeded):
+    """Answer a request past its address's limit calmly, with when to try again."""
+    body, status, headers = refused(Refused("rate_limited", limits.TOO_MANY))
+    headers["Retry-After"] = str(int(error.limit.limit.get_expiry()))
+    return body, status, headers
+
+
 def store_failed(error: OperationalError):
     """Answer a request the store could not serve (full, read-only, gone) calmly, as 503."""
     db.session.rollback()
@@ -57,4 +66,5 @@ def init_app(app: Flask) -> None:
     """Answer every error through this module."""
     app.register_error_handler(Refused, refused)
     app.register_error_handler(OperationalError, store_failed)
+    app.register_error_handler(RateLimitExceeded, too_many)
     app.register_error_handler(HTTPException, http_error)

@@ -8,8 +8,10 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from flask import current_app, request
+from flask_socketio import disconnect as end_connection
 from flask_socketio import join_room
 from socketio.exceptions import ConnectionRefusedError
 from sqlalchemy.exc import OperationalError
@@ -23,12 +25,22 @@ from ..models import Participant
 from ..realtime.channels import host_channel, lobby_channel, person_channel
 from ..realtime.publish import publish_safely, send_current
 from ..services import health
-from . import payloads
+from . import limits, payloads
 
-#: who each connection on this process belongs to, by Socket.IO sid
-_callers: dict[str, services.Caller] = {}
-#: how many screens each participant has connected to this process
-_screens: Counter[int] = Counter()
+
+@dataclass
+class Connections:
+    """This process's connections to one app: who each is, and each person's open screens."""
+
+    #: who each connection belongs to, by Socket.IO sid
+    callers: dict[str, services.Caller] = field(default_factory=dict)
+    #: how many screens each participant has connected to this process
+    screens: Counter[int] = field(default_factory=Counter)
+
+
+def _connections() -> Connections:
+    return current_app.extensions.setdefault("listening.connections", Connections())
+
 
 Handler = Callable[[services.Caller, dict], Changes | dict]
 
@@ -54,7 +66,7 @@ def _event(fn: Handler) -> Callable:
     @functools.wraps(fn)
     def handler(*args):
         try:
-            caller = _callers.get(_sid())
+            caller = _connections().callers.get(_sid())
             if caller is None:
                 raise Refused("bad_auth", "Reconnect with your link first.")
             result = fn(caller, payloads.fields(args[0] if args else None))
@@ -73,6 +85,7 @@ def _event(fn: Handler) -> Callable:
 def connect(auth=None):
     """Clients connect with ``auth`` holding the session code and their secret(s)."""
     try:
+        limits.count_connection()
         given = payloads.credentials(auth)
         caller = services.identify(given.code, given.host_key, given.token)
     except Exception as error:
@@ -80,15 +93,16 @@ def connect(auth=None):
         refusal = _refusal(error, "connecting", "Something went wrong on our side. Please reload.")
         raise ConnectionRefusedError(refusal.message, errors.reply(refusal)) from None
     sid = _sid()
-    _callers[sid] = caller
+    connections = _connections()
+    connections.callers[sid] = caller
     join_room(lobby_channel(caller.session_id))
     if caller.is_host:
         join_room(host_channel(caller.session_id))
     public_id = _public_id(caller)
     if caller.participant_id is not None and public_id is not None:
         join_room(person_channel(public_id))
-        _screens[caller.participant_id] += 1
-        if _screens[caller.participant_id] == 1:
+        connections.screens[caller.participant_id] += 1
+        if connections.screens[caller.participant_id] == 1:
             _presence(caller.participant_id, True)
     send_current(caller.session_id, public_id, caller.is_host, sid)
 
@@ -112,12 +126,13 @@ def _presence(participant_id: int, present: bool) -> None:
 @socketio.on("disconnect")
 def disconnect(*_reason):
     """A screen went away: the person is away once their last screen has gone."""
-    caller = _callers.pop(_sid(), None)
+    connections = _connections()
+    caller = connections.callers.pop(_sid(), None)
     if caller is None or caller.participant_id is None:
         return
-    _screens[caller.participant_id] -= 1
-    if _screens[caller.participant_id] <= 0:
-        del _screens[caller.participant_id]
+    connections.screens[caller.participant_id] -= 1
+    if connections.screens[caller.participant_id] <= 0:
+        del connections.screens[caller.participant_id]
         _presence(caller.participant_id, False)
 
 
@@ -170,6 +185,21 @@ def skip(caller, data):
     room = payloads.room_number(data)
     member, step = payloads.skipped(data)
     return services.skip(caller, room, member, step)
+
+
+@socketio.on("remove")
+@_event
+def remove(caller, data):
+    """The host sends this with ``{member}`` to take someone out of the session.
+
+    Their screens are disconnected and their link stops working for them; their room sees only
+    that they left. Nobody but the host is told.
+    """
+    changes, participant_id = services.remove_person(caller, payloads.member(data))
+    for sid, other in list(_connections().callers.items()):
+        if other.participant_id == participant_id:
+            end_connection(sid=sid, namespace="/")
+    return changes
 
 
 @socketio.on("end")

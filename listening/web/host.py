@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 
 from .. import engine, services
 from ..services import validation
+from .limits import creating
 from .links import host_url, participant_url
 
 bp = Blueprint("host", __name__)
@@ -28,6 +29,7 @@ def create_form():
 
 
 @bp.post("/sessions")
+@creating
 def create_from_form():
     """Create a session from the HTML form and send the host to their console."""
     data: dict = {key: request.form.get(key, "") for key in FORM_FIELDS}

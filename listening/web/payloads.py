@@ -65,6 +65,14 @@ def step(data: dict) -> int | None:
     raise Refused("bad_request", "The step must be the whole number from the snapshot.")
 
 
+def member(data: dict) -> str:
+    """Return the person (by public id) a host's move names."""
+    value = data.get("member")
+    if not isinstance(value, str):
+        raise Refused("bad_request", "Say who, by the id from the console.")
+    return value
+
+
 def skipped(data: dict) -> tuple[str, int]:
     """Return who a skip names and the step the host saw; both are required."""
     member, seen = data.get("member"), step(data)

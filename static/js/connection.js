@@ -6,6 +6,9 @@ import { ServerClock } from "./clock.js";
 
 const RESYNC_CLOCK_MS = 60_000;
 const ANSWER_TIMEOUT_MS = 8000;
+/** Refusals that mean "not now": the page keeps trying rather than giving up. */
+const NOT_NOW = new Set(["rate_limited", "unavailable", "busy", "server_error"]);
+const RETRY_LATER_MS = 5000;
 
 /** Return the key a snapshot's version is counted under: its kind, and its room if any. */
 export function snapshotKey(kind, snapshot) {
@@ -54,7 +57,11 @@ export function connect(auth, handlers) {
   });
 
   socket.on("connect_error", (err) => {
-    if (err && err.data && err.data.error) {
+    if (err && err.data && NOT_NOW.has(err.data.error)) {
+      // Refused for now, not for good: the server is busy or saw too many tries. Try again.
+      handlers.status?.("reconnecting");
+      setTimeout(() => socket.connect(), RETRY_LATER_MS * (1 + Math.random()));
+    } else if (err && err.data && err.data.error) {
       handlers.refused?.(err.data);
     } else if (!socket.active) {
       // The server said no without a reason we know.

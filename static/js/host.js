@@ -20,6 +20,7 @@ let joined = rememberedJoin(code);
 let connection = null;
 let consoleSnapshot = null; // the newest `console` snapshot
 let myRoom = null; // the host's own room, when they take part
+let peopleKey = ""; // what the people list was last drawn from
 
 const roomCards = createRoomCards($("[data-room-grid]"), $("[data-room-template]"), (event, payload) =>
   connection.send(event, payload),
@@ -62,9 +63,35 @@ function describePerson(person) {
   state.className = `person-state ${person.present ? "is-here" : "is-away"}`;
   const where = person.room != null ? `Room ${person.room}, ` : "";
   state.textContent = `${where}${person.present ? "connected" : "not connected"}`;
-  li.append(name, " ", state);
+  const remove = document.createElement("button");
+  remove.type = "button";
+  remove.className = "button button-quiet person-remove";
+  remove.textContent = "Remove";
+  remove.setAttribute("aria-label", `Remove ${person.name}`);
+  remove.dataset.member = person.id;
+  remove.addEventListener("click", () => askToRemove(person));
+  li.append(name, " ", state, remove);
   return li;
 }
+
+// Taking someone out: asked first, then only the host is told.
+
+const removeDialog = $("[data-remove-dialog]");
+let removing = null;
+
+function askToRemove(person) {
+  removing = person;
+  $("[data-remove-heading]").textContent = `Remove ${person.name}?`;
+  $("[data-remove-confirm]").textContent = `Remove ${person.name}`;
+  removeDialog.showModal();
+}
+
+$("[data-remove-cancel]").addEventListener("click", () => removeDialog.close());
+$("[data-remove-confirm]").addEventListener("click", async () => {
+  removeDialog.close();
+  const reply = await connection.send("remove", { member: removing?.id });
+  $("[data-people-message]").textContent = reply.ok ? `${removing?.name} has been removed.` : reply.message;
+});
 
 function drawPeople(snapshot) {
   const people = snapshot.people || [];
@@ -84,7 +111,14 @@ function drawPeople(snapshot) {
     : "Nobody has arrived yet.";
   if (away) count += `, ${away} not connected`;
   $("[data-lobby-count]").textContent = count;
-  $("[data-people]").replaceChildren(...people.map(describePerson));
+  // Rebuilt only when who is here changes, so a keyboard user's place is not lost to a redraw.
+  const key = JSON.stringify(people.map((p) => [p.id, p.name, p.present, p.room, joined?.id]));
+  if (key !== peopleKey) {
+    peopleKey = key;
+    const focused = document.activeElement?.dataset?.member;
+    $("[data-people]").replaceChildren(...people.map(describePerson));
+    if (focused) $(`[data-people] [data-member="${CSS.escape(focused)}"]`)?.focus();
+  }
   const cap = snapshot.session.room_cap;
   const minutes = Math.round((snapshot.session.full_room_seconds || 0) / 60);
   $("[data-rooms-plan]").textContent =

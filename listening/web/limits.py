@@ -1,0 +1,44 @@
+"""Per-address limits, so one person cannot fill a session with made-up people or flood the
+server with sessions: a clear 429 with Retry-After when they are reached.
+
+Creating (form or API) shares one limit; joining has its own; opening a live connection is
+counted here too, by hand, because Socket.IO's connect is not an HTTP view.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from limits import parse
+
+from ..engine import Refused
+from ..extensions import limiter
+
+#: what a person is told when their address has made too many tries
+TOO_MANY = "Too many tries from your network just now. Please wait a minute and try again."
+
+
+def _setting(name: str):
+    return lambda: current_app.config[name]
+
+
+#: decorators for the views that create a session and join one
+creating = limiter.shared_limit(_setting("LIMIT_CREATE"), scope="create", methods=["POST"])
+joining = limiter.limit(_setting("LIMIT_JOIN"), methods=["POST"])
+
+
+@limiter.request_filter
+def _exempt() -> bool:
+    return request.remote_addr in _exempt_addresses()
+
+
+def _exempt_addresses() -> set[str]:
+    return {a.strip() for a in current_app.config["LIMIT_EXEMPT"].split(",") if a.strip()}
+
+
+def count_connection() -> None:
+    """Count a live connection from the caller's address; refuse it past the limit."""
+    address = request.remote_addr or ""
+    if not limiter.enabled or address in _exempt_addresses():
+        return
+    if not limiter.limiter.hit(parse(current_app.config["LIMIT_CONNECT"]), "connect", address):
+        raise Refused("rate_limited", TOO_MANY)

@@ -1,0 +1,52 @@
+"""The host can take someone out: they cannot come back with their link, their name goes at
+once, the room moves on without them, and nobody but the host is told."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from listening.extensions import db, socketio
+from listening.models import Participant
+
+
+def test_the_host_removes_a_speaker_and_the_room_moves_on_as_if_they_had_left(started):
+    started.tick(5)
+    assert started.speaker("Ben") == "Ada"
+    assert started.send("host", "remove", {"member": started.ids["Ada"]})["ok"]
+    room = started.room("Ben")
+    assert started.ids["Ada"] not in [m["id"] for m in room["members"]]
+    assert room["phase"] == "silence" and started.name_of(room["current"]) == "Ben"
+    assert room["outcomes"] == [], "the room is not told why"
+    assert "Ada" not in [p["name"] for p in started.console()["people"]]
+    assert not started.sockets["Ada"].is_connected(), "their screen is let go"
+
+
+def test_someone_removed_cannot_come_back_with_their_link(started):
+    started.send("host", "remove", {"member": started.ids["Dev"]})
+    auth = {"session": started.code, "token": started.tokens["Dev"]}
+    assert not socketio.test_client(started.app, auth=auth).is_connected()
+
+
+def test_a_removed_name_is_erased_at_once_and_frees_a_place(app, world):
+    app.config["MAX_PEOPLE"] = 2
+    world.create()
+    world.host()
+    world.join("Ada")
+    world.join("Troll")
+    full = world.http.post(f"/api/sessions/{world.code}/join", json={"name": "Ben"})
+    assert full.status_code == 409
+    assert world.send("host", "remove", {"member": world.ids["Troll"]})["ok"]
+    with app.app_context():
+        names = db.session.scalars(select(Participant.name)).all()
+    assert sorted(names, key=str) == ["Ada", None]
+    assert world.lobby("Ada")["here"] == {"joined": 1, "connected": 1}
+    assert world.join("Ben")["participant"]["name"] == "Ben"
+
+
+def test_only_the_host_can_remove_and_must_say_who(started):
+    assert started.send("Ben", "remove", {"member": started.ids["Ada"]})["error"] == "not_host"
+    assert started.send("host", "remove", {"member": 7})["error"] == "bad_request"
+    assert started.send("host", "remove", {"member": "p-nobody"})["error"] == "stale"
+    started.send("host", "remove", {"member": started.ids["Cleo"]})
+    again = started.send("host", "remove", {"member": started.ids["Cleo"]})
+    assert again["error"] == "stale"
