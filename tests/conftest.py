@@ -166,6 +166,19 @@ def started(world) -> World:
 
 
 @pytest.fixture
+def form() -> dict:
+    """What the create form posts when a host fills in a title and keeps the defaults."""
+    return {
+        "title": "Tuesday space",
+        "prompts": ["How are you?"],
+        "turn_seconds": "120",
+        "rounds": "3",
+        "silence_seconds": "5",
+        "grace_seconds": "15",
+    }
+
+
+@pytest.fixture
 def rooms_of_two(app, world) -> World:
     """Four people (A, B, C, D), connected, started in two rooms of two."""
     app.config["ROOM_CAP"] = 2

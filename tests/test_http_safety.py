@@ -7,15 +7,6 @@ import pytest
 
 from listening.app import create_app
 
-FORM = {
-    "title": "Tuesday space",
-    "prompts": ["How are you?"],
-    "turn_seconds": "120",
-    "rounds": "3",
-    "silence_seconds": "5",
-    "grace_seconds": "15",
-}
-
 
 def test_every_page_forbids_inline_script_framing_sniffing_and_referrers(world):
     world.create()
@@ -38,16 +29,16 @@ def test_every_page_forbids_inline_script_framing_sniffing_and_referrers(world):
     ],
     ids=["fetch metadata: cross-site", "fetch metadata: same-site", "origin"],
 )
-def test_a_form_posted_from_another_site_is_refused_and_creates_nothing(client, headers):
-    reply = client.post("/sessions", data=FORM, headers=headers)
+def test_a_form_posted_from_another_site_is_refused_and_creates_nothing(client, form, headers):
+    reply = client.post("/sessions", data=form, headers=headers)
     assert reply.status_code == 403
     assert "another site" in reply.get_data(as_text=True)
     assert "Location" not in reply.headers
 
 
-def test_a_form_posted_from_this_site_creates_the_session(client):
+def test_a_form_posted_from_this_site_creates_the_session(client, form):
     for headers in ({"Sec-Fetch-Site": "same-origin"}, {"Origin": "http://localhost"}, {}):
-        reply = client.post("/sessions", data=FORM, headers=headers)
+        reply = client.post("/sessions", data=form, headers=headers)
         assert reply.status_code == 303, headers
 
 

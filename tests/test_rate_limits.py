@@ -7,14 +7,6 @@ import pytest
 
 from listening.extensions import socketio
 
-FORM = {
-    "title": "Tuesday space",
-    "prompts": ["How are you?"],
-    "turn_seconds": "120",
-    "rounds": "3",
-    "silence_seconds": "5",
-    "grace_seconds": "15",
-}
 SOMEONE = {"REMOTE_ADDR": "203.0.113.5"}
 SOMEONE_ELSE = {"REMOTE_ADDR": "198.51.100.7"}
 
@@ -41,13 +33,13 @@ def test_one_address_can_join_only_so_many_times_a_minute(limited):
     assert join(limited, "Real", SOMEONE_ELSE).status_code == 201, "others are not held up"
 
 
-def test_creating_by_form_or_api_shares_one_limit_and_people_get_a_calm_page(limited, client):
+def test_creating_by_form_or_api_shares_one_limit_and_people_get_a_calm_page(limited, client, form):
     made = [
         client.post("/api/sessions", json={"title": "One"}, environ_base=SOMEONE).status_code,
-        client.post("/sessions", data=FORM, environ_base=SOMEONE).status_code,
+        client.post("/sessions", data=form, environ_base=SOMEONE).status_code,
     ]
     assert made == [201, 303]
-    page = client.post("/sessions", data=FORM, environ_base=SOMEONE)
+    page = client.post("/sessions", data=form, environ_base=SOMEONE)
     assert page.status_code == 429 and "wait a minute" in page.get_data(as_text=True)
     assert page.headers["Retry-After"] == "3600"
     api = client.post("/api/sessions", json={"title": "Three"}, environ_base=SOMEONE)

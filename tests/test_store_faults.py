@@ -82,18 +82,8 @@ def full(app) -> Full:
     return Full(app)
 
 
-FORM = {
-    "title": "Later",
-    "prompts": ["How are you?"],
-    "turn_seconds": "120",
-    "rounds": "3",
-    "silence_seconds": "5",
-    "grace_seconds": "15",
-}
-
-
 @pytest.mark.parametrize("fault", [read_only, full], ids=["read-only", "full"])
-def test_a_store_that_cannot_write_gets_a_calm_503_and_health_says_why(app, world, fault):
+def test_a_store_that_cannot_write_gets_a_calm_503_and_health_says_why(app, world, form, fault):
     world.create()
     with fault(app):
         created = world.http.post(
@@ -101,7 +91,7 @@ def test_a_store_that_cannot_write_gets_a_calm_503_and_health_says_why(app, worl
         )
         assert created.status_code == 503 and created.json["error"] == "unavailable"
         assert created.headers["Retry-After"] == "30"
-        page = world.http.post("/sessions", data=FORM)
+        page = world.http.post("/sessions", data=form)
         assert page.status_code == 503 and "try again in a minute" in page.get_data(as_text=True)
         joined = world.http.post(f"/api/sessions/{world.code}/join", json={"name": "Zelda"})
         assert joined.status_code == 503
