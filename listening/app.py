@@ -1,6 +1,7 @@
 """The application factory."""
 
 import os
+import secrets
 import time
 from typing import Any
 
@@ -34,11 +35,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.config.from_object(Config)
     app.config["CLOCK"] = time.time
+    app.config["MONOTONIC"] = time.monotonic
     if test_config:
         app.config.update(test_config)
     if not isinstance(app.config["ROOM_CAP"], int) or app.config["ROOM_CAP"] < 2:
         raise ValueError("LISTENING_ROOM_CAP must be a whole number of at least 2")
     os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         path = os.path.join(app.instance_path, "listening.sqlite")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
@@ -80,6 +84,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _instance_secret(folder: str) -> str:
+    """Return this installation's own random secret, made once and readable by its owner only."""
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "secret_key")
+    try:
+        with open(path, encoding="ascii") as kept:
+            return kept.read().strip()
+    except FileNotFoundError:
+        secret = secrets.token_urlsafe(32)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as kept:
+            kept.write(secret)
+        return secret
 
 
 def _sqlite_pragmas(connection, _record) -> None:

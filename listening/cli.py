@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
 
@@ -14,7 +16,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("link")
+@click.argument("link", envvar="LISTENING_LINK")
 @click.option("--people", default=7, show_default=True, help="How many simulated people join.")
 @click.option(
     "--start/--no-start",
@@ -34,10 +36,14 @@ def rehearse(link: str, people: int, start: bool, speak_for: float) -> None:
     """Fill the session at LINK with simulated people who take their turns.
 
     LINK is the participant link, or the host link (with its #key=…) to start the session too.
-    Open the host link in a browser to watch the whole session flow before running a real one.
+    A host link is private: give it as - to read it from standard input, or in the environment
+    as LISTENING_LINK, so it does not show in the list of running commands. Open the host link
+    in a browser to watch the whole session flow before running a real one.
     """
     from .rehearsal import rehearse as run
 
+    if link == "-":
+        link = sys.stdin.readline().strip()
     if not 1 <= people <= 200:
         raise click.BadParameter("choose 1 to 200 people", param_hint="--people")
     try:

@@ -6,7 +6,9 @@ import os
 class Config:
     """The embedded default: SQLite in the instance folder, one process."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    #: signs cookies; unset, a random one is made and kept in the instance folder (never a
+    #: value known from this code), and `listening serve` refuses to listen beyond loopback
+    SECRET_KEY = os.environ.get("SECRET_KEY")
     #: None means SQLite in the instance folder (set in the factory, which knows where that is)
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     #: Redis URL for Flask-SocketIO's message queue when several processes serve one site

@@ -419,6 +419,21 @@ def _stay_paused(change: _Change, before: Room, now: float) -> None:
         change.room = replace(r, paused_left=left, deadline=None)
 
 
+def shift(room: Room, seconds: float) -> tuple[Room, list]:
+    """Move the room's times by ``seconds``, after the server's clock was stepped by as much.
+
+    Deadlines are wall-clock times; when that clock jumps, every room keeps its time left.
+    """
+    if room.deadline is None and room.turn_began is None:
+        return room, []
+    moved = replace(
+        room,
+        deadline=None if room.deadline is None else room.deadline + seconds,
+        turn_began=None if room.turn_began is None else room.turn_began + seconds,
+    )
+    return moved, []
+
+
 def close(room: Room, now: float) -> tuple[Room, list]:
     """End the room now, whatever it was doing."""
     if room.phase == Phase.CLOSED:

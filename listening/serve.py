@@ -16,6 +16,8 @@ from collections import Counter
 from typing import Any
 
 MODES = ("eventlet", "gevent", "threading")
+#: addresses only this machine can reach: serving there needs no configured secret
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def _patch(mode: str) -> None:
@@ -41,6 +43,11 @@ def main(argv: list[str] | None = None) -> None:
         "--async-mode", choices=MODES, default=os.environ.get("LISTENING_ASYNC_MODE", "eventlet")
     )
     args = parser.parse_args(argv)
+    if not os.environ.get("SECRET_KEY") and args.host not in LOOPBACK:
+        sys.exit(
+            f"listening: set SECRET_KEY (a long random value) before serving on {args.host}; "
+            "without it the server listens only on this machine (127.0.0.1)."
+        )
     _patch(args.async_mode)
 
     from flask_migrate import upgrade

@@ -41,6 +41,40 @@ class Pace:
         return self.wait
 
 
+class ClockWatch:
+    """Notices when the wall clock is stepped (a resumed machine, a hand-set date).
+
+    Both clocks move together between ticks unless the wall one is stepped; the difference is
+    the step. Deadlines are wall-clock times, so without this a clock set back an hour froze
+    every room for an hour, and one set forward ended every session at once.
+    """
+
+    #: a difference smaller than this is the ordinary jitter of a busy process, not a step
+    THRESHOLD = 2.0
+
+    def __init__(self, wall: Callable[[], float], monotonic: Callable[[], float]):
+        self.wall, self.monotonic = wall, monotonic
+        self.last = (wall(), monotonic())
+
+    def step(self) -> float:
+        """Return how far the wall clock was stepped since the last look (0 if it was not)."""
+        now = (self.wall(), self.monotonic())
+        jump = (now[0] - self.last[0]) - (now[1] - self.last[1])
+        self.last = now
+        return jump if abs(jump) >= self.THRESHOLD else 0.0
+
+
+def correct_clock(app: Flask, watch: ClockWatch) -> float:
+    """Keep every room's time left across a step of the wall clock; return the step."""
+    jump = watch.step()
+    if jump:
+        app.logger.warning("the clock was stepped by %.1f s; keeping every room's time", jump)
+        _step(
+            app, lambda _now: services.shift_times(jump), "could not correct the clock", QuietLog()
+        )
+    return jump
+
+
 class QuietLog:
     """Log a failure the first time, then at most once every ``every`` seconds, with a count."""
 
@@ -99,11 +133,13 @@ def run(app: Flask) -> None:
     """Tick forever at the configured interval, and sweep stale sessions now and then."""
     pace = Pace(app.config["TICK_SECONDS"])
     ticks, sweeps = QuietLog(), QuietLog()
+    watch = ClockWatch(app.config["CLOCK"], app.config["MONOTONIC"])
     ticks_per_sweep = max(1, int(60 / pace.interval))
     for count in itertools.count():
         if count % ticks_per_sweep == 0:
             sweep_once(app, sweeps)
         socketio.sleep(pace.wait)  # type: ignore[arg-type]  # (the stubs say int)
+        correct_clock(app, watch)
         pace.after(tick_once(app, ticks))
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from listening.extensions import socketio
@@ -115,3 +119,26 @@ def test_two_joins_whose_random_ids_clash_both_get_in(world, monkeypatch):
     first = world.join("Ada", connect=False)["participant"]["id"]
     second = world.join("Ben", connect=False)["participant"]["id"]
     assert (first, second) == ("pclash", "pfresh")
+
+
+def test_a_server_refuses_to_listen_beyond_this_machine_without_a_secret(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    refused = subprocess.run(
+        [sys.executable, "-m", "listening", "serve", "--host", "0.0.0.0", "--port", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode != 0 and "set SECRET_KEY" in refused.stderr
+
+
+def test_without_a_configured_secret_each_installation_makes_its_own(tmp_path):
+    from listening.app import _instance_secret
+
+    first = _instance_secret(str(tmp_path / "one"))
+    assert _instance_secret(str(tmp_path / "one")) == first, "kept across restarts"
+    assert _instance_secret(str(tmp_path / "two")) != first, "never shared between sites"
+    assert len(first) >= 40
+    assert (tmp_path / "one" / "secret_key").stat().st_mode & 0o077 == 0, "owner only"

@@ -11,7 +11,7 @@ from .identity import Caller, find_session, identify
 from .joining import join, remove_person
 from .moves import extend, finish_turn, pass_turn, pause, resume, skip
 from .presence import forget_presence, set_present
-from .rooms import tick_due
+from .rooms import shift_times, tick_due
 from .sessions import create_session, end_session, end_stale_sessions, start, sweep
 from .validation import Invalid, NewSession
 
@@ -33,6 +33,7 @@ __all__ = [
     "remove_person",
     "resume",
     "set_present",
+    "shift_times",
     "skip",
     "start",
     "sweep",

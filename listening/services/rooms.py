@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from ..changes import Changes
 from ..clock import now as clock_now
 from ..engine import Refused
 from ..extensions import db
-from ..models import Room
+from ..models import ListeningSession, Room, SessionStatus
 from . import store
 from .sessions import end_if_every_room_is_done
 
@@ -69,3 +70,23 @@ def tick_due(now: float) -> Changes:
             db.session.rollback()
             current_app.logger.exception("could not move room %s on; trying next tick", room_id)
     return changes
+
+
+def shift_times(seconds: float) -> Changes:
+    """Keep every open room's time left, and every open session's age, across a clock step."""
+    changes = Changes()
+    open_rooms = db.session.scalars(select(Room.id).where(Room.closed_at.is_(None))).all()
+    for room_id in open_rooms:
+        changes.add(change_room(room_id, lambda room, _now: engine.shift(room, seconds)))
+    store.attempt(lambda: _shift_sessions(seconds), "The clock is corrected on the next tick.")
+    return changes
+
+
+def _shift_sessions(seconds: float) -> None:
+    step = timedelta(seconds=seconds)
+    for session in db.session.scalars(
+        select(ListeningSession).where(ListeningSession.status != SessionStatus.ENDED)
+    ):
+        session.created_at += step
+        if session.started_at is not None:
+            session.started_at += step
