@@ -60,3 +60,21 @@ def test_after_the_end_moves_say_the_session_has_ended(started):
     assert started.send("Ada", "finish")["error"] == "ended"
     assert started.send("host", "start")["error"] == "ended"
     assert started.send("host", "pause", {"room": 1})["error"] == "ended"
+
+
+def test_an_end_that_fails_part_way_leaves_nothing_half_done(app, started, monkeypatch):
+    import listening.services.sessions as sessions
+
+    def fail(*_):
+        raise RuntimeError("the disk hiccupped")
+
+    monkeypatch.setattr(sessions, "count_session", fail)
+    assert started.send("host", "end")["error"] == "server_error"
+    with app.app_context():
+        assert db.session.scalar(select(ListeningSession.status)) == "running"
+        assert None not in db.session.scalars(select(Participant.name)).all()
+        assert {r.state["phase"] for r in db.session.scalars(select(Room))} != {"closed"}
+    monkeypatch.undo()
+    assert started.send("host", "end")["ok"]
+    with app.app_context():
+        assert db.session.scalars(select(Participant.name)).all() == [None] * 4
