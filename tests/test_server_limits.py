@@ -63,6 +63,13 @@ def test_a_long_polling_post_too_long_or_malformed_is_answered_at_once(server):
     assert requests.get(f"{server.url}/healthz", timeout=5).ok
 
 
+def test_a_long_polling_post_that_stops_half_way_is_answered_without_a_traceback(limited):
+    path = f"/socket.io/?EIO=4&transport=polling&sid={polling_session(limited.url)}"
+    reply = raw_post(limited, path, b"4", length=100)  # says 100 bytes, sends 1, then waits
+    assert reply.startswith(b"HTTP/1.1 408")
+    assert "Traceback" not in limited.log()
+
+
 def test_a_binary_event_with_endless_attachments_ends_that_clients_connection(server):
     session = create_session(server.url, title="Binary")
     person = Person(server.url, session["code"], "Ada")

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable, Iterable
 
@@ -100,7 +101,8 @@ def close_without_waiting(eio_server) -> None:
 
 
 class BoundedPolling:
-    """WSGI middleware: refuse a long-polling POST without a length, or longer than ``limit``.
+    """WSGI middleware: refuse a long-polling POST without a length, longer than ``limit``, or
+    whose body does not all arrive.
 
     Engine.IO checks the length too, but only by disconnecting from inside the request (the
     path that used to hang); refusing here answers at once and never reads the body.
@@ -118,6 +120,15 @@ class BoundedPolling:
                 return _refuse(start_response, "411 Length Required")
             if int(length) > self.limit:
                 return _refuse(start_response, "413 Content Too Large")
+            # Read the (small) body here: a client that stops half-way is answered 408 after
+            # the idle limit, instead of Engine.IO logging a traceback and answering 200.
+            try:
+                body = environ["wsgi.input"].read(int(length))
+            except OSError:  # the idle limit ran out (TimeoutError) or the client went
+                body = b""
+            if len(body) < int(length):
+                return _refuse(start_response, "408 Request Timeout")
+            environ["wsgi.input"] = io.BytesIO(body)
         return self.app(environ, start_response)
 
 
