@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import Config
 from .extensions import db, limiter, migrate, socketio
-from .web.guards import BoundedPolling, GuardedPacket, close_without_waiting, refuse_binary
+from .web.guards import BoundedPolling, GuardedPacket, close_without_waiting, guard_messages
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MIGRATIONS = os.path.join(HERE, "migrations")
@@ -72,7 +72,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     socketio.init_app(app, **realtime)
     engine_io = socketio.server.eio  # type: ignore[attr-defined]  # (the stubs lack .server)
     close_without_waiting(engine_io)
-    refuse_binary(engine_io)
+    guard_messages(engine_io)
     app.wsgi_app = BoundedPolling(app.wsgi_app, "socket.io", MESSAGE_LIMIT)  # type: ignore[method-assign]
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]

@@ -138,6 +138,9 @@ class RoomMachine(RuleBasedStateMachine):
             return False
         assert refuse is not True, f"{name} should have been refused: {before}"
         self.room = room
+        if name == "remove" and self.log is not None:
+            # Gone before the effects: removing the last one still to speak ends the round.
+            self.log.throughout.discard(facts["who"])
         self.check_effects(before, room, effects, name)
         if name in ("absent", "remove") and self.log is not None:
             self.log.throughout.discard(facts["who"])

@@ -29,7 +29,7 @@ def test_one_address_can_join_only_so_many_times_a_minute(limited):
     assert [r.status_code for r in replies] == [201, 201, 201, 429]
     assert replies[-1].json["error"] == "rate_limited"
     assert "wait a minute" in replies[-1].json["message"]
-    assert replies[-1].headers["Retry-After"] == "60"
+    assert 0 < int(replies[-1].headers["Retry-After"]) <= 60  # until the minute is up
     assert join(limited, "Real", SOMEONE_ELSE).status_code == 201, "others are not held up"
 
 
@@ -41,7 +41,7 @@ def test_creating_by_form_or_api_shares_one_limit_and_people_get_a_calm_page(lim
     assert made == [201, 303]
     page = client.post("/sessions", data=form, environ_base=SOMEONE)
     assert page.status_code == 429 and "wait a minute" in page.get_data(as_text=True)
-    assert page.headers["Retry-After"] == "3600"
+    assert 0 < int(page.headers["Retry-After"]) <= 3600
     api = client.post("/api/sessions", json={"title": "Three"}, environ_base=SOMEONE)
     assert api.status_code == 429 and api.json["error"] == "rate_limited"
 

@@ -50,3 +50,25 @@ def test_only_the_host_can_remove_and_must_say_who(started):
     started.send("host", "remove", {"member": started.ids["Cleo"]})
     again = started.send("host", "remove", {"member": started.ids["Cleo"]})
     assert again["error"] == "stale"
+
+
+def test_someone_removed_in_the_lobby_is_not_put_in_a_room_and_does_not_count(world):
+    world.create()
+    world.host()
+    for name in ("Ada", "Ben", "Cleo"):
+        world.join(name)
+    world.send("host", "remove", {"member": world.ids["Cleo"]})
+    assert world.console()["rooms_plan"] == [2]
+    assert world.send("host", "start")["ok"]
+    assert [m["id"] for m in world.room("Ada")["members"]] == [world.ids["Ada"], world.ids["Ben"]]
+    alone = world.send("host", "remove", {"member": world.ids["Ben"]})
+    assert alone["ok"]
+
+
+def test_a_lone_person_left_after_removals_cannot_be_started(world):
+    world.create()
+    world.host()
+    world.join("Ada")
+    world.join("Ben")
+    world.send("host", "remove", {"member": world.ids["Ben"]})
+    assert world.send("host", "start")["error"] == "too_few"

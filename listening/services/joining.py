@@ -19,6 +19,7 @@ from . import store
 from .identity import Caller, digest, find_session, new_secret, require_host
 from .names import distinct as distinct_name
 from .sessions import open_session
+from .validation import as_secret
 
 
 def join(code: str, name: str) -> tuple[Participant, str, Changes]:
@@ -90,6 +91,9 @@ def remove_person(caller: Caller, member: str) -> tuple[Changes, int]:
     told. They no longer count towards how many may join.
     """
     require_host(caller)
+    gone = Refused("stale", "That person is not in this session any more.")
+    if as_secret(member) is None:  # not an id the server gave out: nobody to look up
+        raise gone
 
     def write() -> tuple[Changes, int]:
         session = open_session(caller.session_id)
@@ -101,7 +105,7 @@ def remove_person(caller: Caller, member: str) -> tuple[Changes, int]:
             )
         )
         if participant is None:
-            raise Refused("stale", "That person is not in this session any more.")
+            raise gone
         now = clock_now()
         changes = Changes(sessions={session.id})
         if participant.room_id is not None:

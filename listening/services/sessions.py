@@ -56,7 +56,7 @@ def start(caller: Caller) -> Changes:
         session = open_session(caller.session_id, "This session has ended.")
         if session.status != SessionStatus.LOBBY:
             raise Refused("started", "This session has already started.")
-        people = list(session.participants)
+        people = [p for p in session.participants if p.removed_at is None]
         if len(people) < 2:
             raise Refused("too_few", "At least two people are needed to listen to each other.")
         now = clock_now()

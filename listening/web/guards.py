@@ -3,7 +3,8 @@
 - Long-polling POSTs are bounded before Engine.IO reads them (413), so an oversized body
   never reaches the code path that used to hang (see ``close_without_waiting``).
 - The app uses no binary, so a client that sends any (a packet announcing attachments, or a
-  binary frame) has its connection ended before Socket.IO buffers anything.
+  binary frame) has its connection ended before Socket.IO buffers anything; a message that
+  does not decode is dropped quietly.
 - Socket.IO packets are checked as they are decoded: an event named like a lifecycle event
   (``connect``, ``disconnect``) or with no name is ignored, so a client cannot forge its own
   arrival or departure.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 from collections.abc import Callable, Iterable
 
 from socketio import packet
@@ -41,7 +43,7 @@ class GuardedPacket(packet.Packet):
             return 0
         attachments = super().decode(encoded_packet)
         if self.packet_type in (packet.BINARY_EVENT, packet.BINARY_ACK) or attachments:
-            # refuse_binary() has already ended such a client; never wait for attachments.
+            # guard_messages() has already ended such a client; never wait for attachments.
             self.packet_type, self.data = packet.EVENT, [IGNORED_EVENT]
         elif self.packet_type == packet.EVENT and not _ordinary_event(self.data):
             self.data = [IGNORED_EVENT]
@@ -57,22 +59,50 @@ def _ordinary_event(data: object) -> bool:
     )
 
 
-def refuse_binary(eio_server) -> None:
-    """End the connection of a client that sends binary, before Socket.IO buffers any of it.
+def guard_messages(eio_server) -> None:
+    """Check every Socket.IO message before the library acts on it.
 
-    A binary event announces how many binary frames follow (up to ten digits' worth) and the
-    library keeps them all until the count is met; this app sends and expects none.
+    A client that sends binary has its connection ended before Socket.IO buffers any of it (a
+    binary event announces how many binary frames follow, up to ten digits' worth, and the
+    library keeps them all until the count is met; this app sends and expects none). A message
+    that is empty or does not decode is dropped with a line in the log at most once a minute,
+    not a traceback each: anyone who can open a connection could otherwise fill the log.
     """
     deliver = eio_server.handlers["message"]
+    dropped = QuietCount("dropped %d malformed Socket.IO message(s)")
 
     def message(eio_sid: str, data: object) -> object:
         if not isinstance(data, str) or data[:1] in BINARY_PACKET_TYPES:
             log.warning("a client sent binary data; ending its connection")
             eio_server.disconnect(eio_sid)
             return None
-        return deliver(eio_sid, data)
+        if not data:
+            dropped.add()
+            return None
+        try:
+            return deliver(eio_sid, data)
+        except Exception:
+            dropped.add()
+            return None
 
     eio_server.on("message", message)
+
+
+class QuietCount:
+    """Count something that may happen very often; log the count at most once a minute."""
+
+    EVERY = 60.0
+
+    def __init__(self, message: str):
+        self.message, self.count, self.last = message, 0, float("-inf")
+
+    def add(self) -> None:
+        """Count one more, and log the count if a minute has passed since the last line."""
+        self.count += 1
+        now = time.monotonic()
+        if now - self.last >= self.EVERY:
+            log.warning(self.message, self.count)
+            self.count, self.last = 0, now
 
 
 #: how a Socket.IO packet announcing attachments begins (binary event, binary ack)

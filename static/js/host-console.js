@@ -23,7 +23,7 @@ export function roomsPlan(sizes) {
 }
 
 function names(members) {
-  return members.map((m) => m.name).join(", ");
+  return members.map((m) => m.name || "someone").join(", ");
 }
 
 function pauseControl(allowed) {
