@@ -19,8 +19,10 @@ class Config:
     AWAY_WAIT_SECONDS = float(os.environ.get("LISTENING_AWAY_WAIT_SECONDS", "10"))
     #: how much the host's "+30 s" adds
     EXTEND_SECONDS = 30
-    #: how often the ticker looks for rooms whose deadline has passed
-    TICK_SECONDS = float(os.environ.get("LISTENING_TICK_SECONDS", "0.2"))
+    #: the longest the ticker sleeps without looking; it wakes at each room's deadline, and at
+    #: once when a change sets a nearer one, so this only bounds how late it notices a stepped
+    #: clock (and is the first wait of its backoff while the store fails)
+    TICK_SECONDS = float(os.environ.get("LISTENING_TICK_SECONDS", "1.0"))
     #: run the background ticker (tests drive time themselves instead)
     RUN_TICKER = True
     #: let sessions be created with turns shorter than 30 s (for rehearsals and live tests)
@@ -49,6 +51,8 @@ class Config:
     LIMIT_EXEMPT = os.environ.get("LISTENING_LIMIT_EXEMPT", "127.0.0.1,::1")
     RATELIMIT_ENABLED = os.environ.get("LISTENING_RATE_LIMITS", "on") != "off"
     RATELIMIT_STORAGE_URI = os.environ.get("LISTENING_RATE_LIMIT_STORAGE", "memory://")
+    #: a lobby that keeps changing (a storm of joins) is sent at most this often, in seconds
+    LOBBY_COALESCE_SECONDS = float(os.environ.get("LISTENING_LOBBY_COALESCE_SECONDS", "0.25"))
     #: the most connections the server holds at once (screens, page loads and idle sockets)
     MAX_CONNECTIONS = int(os.environ.get("LISTENING_MAX_CONNECTIONS", "5000"))
     #: the most connections one address may hold; a hospital's staff may share one address,

@@ -114,6 +114,9 @@ class Room:
     paused_left: float | None = None
     #: when the current speaker was given the floor
     turn_began: float | None = None
+    #: whose turn ended last (the step before this one), so their own press arriving just after
+    #: is known for what it is: late, not wrong
+    last_ended: str | None = None
 
     @property
     def paused(self) -> bool:
@@ -312,6 +315,10 @@ def _require_step(room: Room, step: int | None) -> None:
 
 
 def _end_own_turn(room: Room, member_id: str, outcome: Outcome, now: float, step: int | None):
+    if step is not None and step == room.step - 1 and room.last_ended == member_id:
+        # Pressed during their turn, arrived once it had already ended (time ran out while the
+        # press was on its way): what they asked for has happened, so nothing is refused.
+        return room, []
     _require_step(room, step)
     if room.speaker != member_id:
         raise Refused("not_speaker", "Only the person speaking can finish or pass their turn.")
@@ -400,6 +407,7 @@ def remove(room: Room, member_id: str, now: float) -> tuple[Room, list]:
         outcomes=tuple(o for o in r.outcomes if o[0] != member_id),
         step=r.step + 1 if was_current else r.step,
         turn_began=None if was_current else r.turn_began,
+        last_ended=member_id if was_current else r.last_ended,
     )
     if not running:
         return change.done()
@@ -546,6 +554,7 @@ def _end_turn(change: _Change, outcome: Outcome, at: float) -> None:
         outcomes=r.outcomes + ((who, outcome),),
         turn_began=None,
         step=r.step + 1,
+        last_ended=who,
     )
     _after_turn(change, r.round, at)
 
@@ -617,4 +626,5 @@ def from_dict(data: dict) -> Room:
         deadline=data["deadline"],
         paused_left=data["paused_left"],
         turn_began=data["turn_began"],
+        last_ended=data.get("last_ended"),
     )

@@ -131,9 +131,12 @@ class Host:
     def __init__(self, server: str, code: str, host_key: str):
         self.server, self.code, self.key = server, code, host_key
         self.console: dict | None = None
+        #: every room by number, newest first: from `room` snapshots, or a whole console
+        self.rooms: dict[int, dict] = {}
         self.changed = threading.Condition()
         self.sio = socketio.Client(reconnection_delay=0.2, reconnection_delay_max=1)
         self.sio.on("console", self._on_console)
+        self.sio.on("room", self._on_room)
 
     def connect(self) -> None:
         """Connect as the host."""
@@ -143,8 +146,25 @@ class Host:
 
     def _on_console(self, snapshot: dict) -> None:
         with self.changed:
-            self.console = snapshot
+            for view in snapshot.get("rooms", []):
+                self._keep(view)
+            self.console = {**snapshot, "rooms": self._rooms()}
             self.changed.notify_all()
+
+    def _on_room(self, snapshot: dict) -> None:
+        with self.changed:
+            self._keep(snapshot["room"])
+            if self.console is not None:
+                self.console = {**self.console, "rooms": self._rooms()}
+            self.changed.notify_all()
+
+    def _keep(self, view: dict) -> None:
+        known = self.rooms.get(view["number"])
+        if known is None or view["version"] >= known["version"]:
+            self.rooms[view["number"]] = view
+
+    def _rooms(self) -> list[dict]:
+        return [self.rooms[n] for n in sorted(self.rooms)]
 
     def send(self, event: str, payload: dict | None = None) -> dict:
         """Send a host move and return the server's reply."""

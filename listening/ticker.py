@@ -11,18 +11,19 @@ says so in the log once a minute rather than every tick.
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Callable
 
 from flask import Flask
 
-from . import services
+from . import services, wake
 from .changes import Changes
 from .clock import now as clock_now
 from .extensions import db, socketio
 from .realtime.publish import publish
 
+#: how often the sweep runs (stale sessions, leftover names, retention), in seconds
+SWEEP_EVERY = 60.0
 #: the longest the ticker waits between tries while the store keeps failing (seconds)
 LONGEST_WAIT = 5.0
 #: how often a failure that keeps happening is logged again (seconds)
@@ -129,16 +130,41 @@ def sweep_once(app: Flask, log: QuietLog | None = None) -> bool:
     )
 
 
+def nap(app: Flask, pace: Pace) -> float:
+    """Return how long the ticker may sleep: until the earliest deadline, at most a while.
+
+    While the store is failing, the backoff's wait instead (it cannot say when anything is due).
+    """
+    longest = app.config["TICK_SECONDS"]
+    if pace.wait > pace.interval:
+        return pace.wait
+    with app.app_context():
+        try:
+            earliest = services.next_deadline()
+        except Exception:
+            db.session.rollback()
+            return pace.wait
+        finally:
+            db.session.remove()
+    if earliest is None:
+        return longest
+    return min(longest, max(0.0, earliest - app.config["CLOCK"]()))
+
+
 def run(app: Flask) -> None:
-    """Tick forever at the configured interval, and sweep stale sessions now and then."""
+    """Sleep until the earliest deadline (or a write sets a nearer one), then move due rooms on;
+    notice a stepped clock, and sweep once a minute."""
     pace = Pace(app.config["TICK_SECONDS"])
     ticks, sweeps = QuietLog(), QuietLog()
     watch = ClockWatch(app.config["CLOCK"], app.config["MONOTONIC"])
-    ticks_per_sweep = max(1, int(60 / pace.interval))
-    for count in itertools.count():
-        if count % ticks_per_sweep == 0:
+    alarm = wake.alarm(app)
+    monotonic = app.config["MONOTONIC"]
+    next_sweep = monotonic()
+    while True:
+        if monotonic() >= next_sweep:
             sweep_once(app, sweeps)
-        socketio.sleep(pace.wait)  # type: ignore[arg-type]  # (the stubs say int)
+            next_sweep = monotonic() + SWEEP_EVERY
+        alarm.sleep(nap(app, pace), app.config["CLOCK"]())
         correct_clock(app, watch)
         pace.after(tick_once(app, ticks))
 

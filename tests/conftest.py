@@ -40,6 +40,8 @@ def app(tmp_path, clock):
             "CLOCK": clock,
             "RUN_TICKER": False,
             "AWAY_WAIT_SECONDS": 10,
+            # Lobbies go out at once, so a test reads what a screen would see a moment later.
+            "LOBBY_COALESCE_SECONDS": 0,
         }
     )
     with app.app_context():
@@ -102,25 +104,50 @@ class World:
         self.clock.advance(seconds)
         tick_once(self.app)
 
-    def room(self, who: str) -> dict:
-        """Return the newest room this person's screen has been sent."""
+    def read(self, who: str) -> None:
+        """Take in everything this screen has been sent since the last look, as a page would:
+        the newest lobby and console, and the newest snapshot of each room by its number."""
         for event in self.sockets[who].get_received():
-            args = event["args"][0] if event["args"] else None
+            snapshot = event["args"][0] if event["args"] else None
             if event["name"] == "room":
-                self._newest(who, "room", args)
+                rooms = self.seen.setdefault((who, "rooms"), {})
+                number = snapshot["room"]["number"]
+                if number not in rooms or snapshot["version"] >= rooms[number]["version"]:
+                    rooms[number] = snapshot
             elif event["name"] in ("lobby", "console"):
-                self._newest(who, event["name"], args)
-        assert (who, "room") in self.seen, f"{who} has no room snapshot"
-        return self.seen[who, "room"]["room"]
+                self._newest(who, event["name"], snapshot)
+                for view in snapshot.get("rooms", []):  # a whole console: every room too
+                    self._room_view(who, view, snapshot["server_now"])
+
+    def _room_view(self, who: str, view: dict, now: float) -> None:
+        rooms = self.seen.setdefault((who, "rooms"), {})
+        known = rooms.get(view["number"])
+        if known is None or view["version"] >= known["version"]:
+            rooms[view["number"]] = {"version": view["version"], "server_now": now, "room": view}
+
+    def room(self, who: str) -> dict:
+        """Return the newest snapshot of this person's room, as their screen shows it."""
+        self.read(who)
+        rooms = self.seen.get((who, "rooms"), {})
+        mine = [
+            r["room"]
+            for r in rooms.values()
+            if self.ids.get(who) in [m["id"] for m in r["room"]["members"]]
+        ]
+        if who not in self.ids and len(rooms) == 1:  # the host: their only room
+            mine = [r["room"] for r in rooms.values()]
+        assert mine, f"{who} has no room snapshot"
+        return mine[0]
 
     def console(self) -> dict:
-        """Return the newest console snapshot the host's screen has been sent."""
-        self.room_or_none("host")
-        return self.seen["host", "console"]
+        """Return the host's console as their screen shows it: people, and every room."""
+        self.read("host")
+        rooms = self.seen.get(("host", "rooms"), {})
+        return {**self.seen["host", "console"], "rooms": [rooms[n]["room"] for n in sorted(rooms)]}
 
     def lobby(self, who: str) -> dict:
         """Return the newest lobby snapshot this screen has been sent."""
-        self.room_or_none(who)
+        self.read(who)
         return self.seen[who, "lobby"]
 
     def room_or_none(self, who: str) -> dict | None:

@@ -30,7 +30,6 @@ class Server:
             **os.environ,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'live.sqlite'}",
             "LISTENING_ALLOW_SHORT_TURNS": "1",
-            "LISTENING_TICK_SECONDS": "0.05",
             **env,
         }
         self.db_path = tmp_path / "live.sqlite"

@@ -530,7 +530,8 @@ def test_with_no_silence_a_double_click_on_finish_does_not_end_the_next_turn_too
     seen = room.step
     room, _ = finish(room, "b", NOW + 60, seen)
     assert (room.round, room.speaker) == (2, "b")  # and opens round 2 at once
-    refused("stale", finish, room, "b", NOW + 60.3, seen)
+    # The second click is taken as the late echo of the first: it changes nothing.
+    assert finish(room, "b", NOW + 60.3, seen) == (room, [])
 
 
 def test_skip_can_move_past_the_next_speaker_before_their_turn():
@@ -722,3 +723,31 @@ def test_removing_the_speaker_of_a_paused_room_keeps_it_paused():
     paused, _ = pause(speaking(), NOW + SILENCE + 10)
     room, _ = remove(paused, "a", NOW + SILENCE + 20)
     assert room.paused and room.current == "b" and room.deadline is None
+
+
+# A press that arrives late.
+
+
+def time_runs_out(room: Room) -> Room:
+    """Return the room after its speaker's time and grace have run out, tick by tick."""
+    room, _ = tick(room, NOW + SILENCE + TURN)
+    room, _ = tick(room, NOW + SILENCE + TURN + GRACE)
+    return room
+
+
+def test_a_finish_pressed_in_time_but_arriving_after_the_turn_ended_is_taken_not_refused():
+    room = speaking()
+    seen = room.step
+    moved = time_runs_out(room)  # while the press travelled
+    later = NOW + SILENCE + TURN + GRACE
+    assert moved.speaker != "a" and moved.current == "b"
+    assert finish(moved, "a", later + 0.3, seen) == (moved, [])
+    assert pass_turn(moved, "a", later + 0.3, seen) == (moved, [])
+
+
+def test_a_late_press_from_someone_else_or_an_older_turn_is_still_refused():
+    room = speaking()
+    seen = room.step
+    moved = time_runs_out(room)
+    refused("stale", finish, moved, "b", NOW, seen)  # b was not the one whose turn ended
+    refused("stale", finish, moved, "a", NOW, seen - 1)

@@ -1,8 +1,18 @@
-"""The one emit path: every snapshot leaves the server through this module."""
+"""The one emit path: every snapshot leaves the server through this module.
+
+Only what changed is sent. A room that changed goes once, as one encoded message, to its
+members and the host. A lobby that changed (people came, went or were placed; the session
+started or ended) goes to the session's screens, at most once every ``LOBBY_COALESCE_SECONDS``:
+after a storm of 200 joins, one lobby, not 200. Snapshots are built first and the database
+connection is let go before anything is sent, so a slow socket never holds the store.
+"""
 
 from __future__ import annotations
 
-from flask import current_app
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app
+from sqlalchemy import select
 
 from ..changes import Changes
 from ..clock import now as clock_now
@@ -11,33 +21,23 @@ from ..models import ListeningSession, Room
 from . import snapshots
 from .channels import host_channel, lobby_channel, person_channel
 
+#: (event, payload, channels)
+Message = tuple[str, dict, list[str]]
+
 
 def publish(changes: Changes) -> None:
     """Send fresh snapshots for everything that changed."""
     if not changes:
         return
     db.session.expire_all()
-    cap, now = current_app.config["ROOM_CAP"], clock_now()
-    session_ids = set(changes.sessions)
-    names: dict[int, dict[str, str | None]] = {}
-    for room_id in sorted(changes.rooms):
-        row = db.session.get(Room, room_id)
-        if row is None:
-            continue
-        session_ids.add(row.session_id)
-        if row.session_id not in names:
-            names[row.session_id] = snapshots.names_in(row.session)
-        snapshot = snapshots.room(row, row.session, now, names[row.session_id])
-        if snapshot is None:
-            continue
-        for member in snapshot["room"]["members"]:
-            socketio.emit("room", snapshot, to=person_channel(member["id"]))
-    for session_id in sorted(session_ids):
-        session = db.session.get(ListeningSession, session_id)
-        if session is None:
-            continue
-        socketio.emit("console", snapshots.console(session, cap, now), to=host_channel(session_id))
-        socketio.emit("lobby", snapshots.lobby(session, cap, now), to=lobby_channel(session_id))
+    outgoing = _room_messages(changes.rooms)
+    delay = current_app.config["LOBBY_COALESCE_SECONDS"]
+    for session_id in sorted(changes.sessions):
+        if delay > 0:
+            _lobby_soon(current_app._get_current_object(), session_id, delay)  # type: ignore[attr-defined]
+        else:
+            outgoing += _lobby_messages(session_id)
+    _send(outgoing)
 
 
 def publish_safely(changes: Changes) -> None:
@@ -60,13 +60,89 @@ def send_current(session_id: int, public_id: str | None, is_host: bool, sid: str
     session = db.session.get(ListeningSession, session_id)
     if session is None:
         return
-    socketio.emit("lobby", snapshots.lobby(session, cap, now), to=sid)
+    outgoing: list[Message] = [("lobby", snapshots.lobby(session, cap, now), [sid])]
     if is_host:
-        socketio.emit("console", snapshots.console(session, cap, now), to=sid)
+        outgoing.append(("console", snapshots.console(session, cap, now, with_rooms=True), [sid]))
     if public_id is not None:
-        participant = next(p for p in session.participants if p.public_id == public_id)
-        if participant.room_id is not None:
+        participant = next((p for p in session.participants if p.public_id == public_id), None)
+        if participant is not None and participant.room_id is not None:
             row = db.session.get(Room, participant.room_id)
             snapshot = snapshots.room(row, session, now) if row is not None else None
             if snapshot is not None:
-                socketio.emit("room", snapshot, to=sid)
+                outgoing.append(("room", snapshot, [sid]))
+    _send(outgoing)
+
+
+def _room_messages(room_ids: set[int]) -> list[Message]:
+    """Return one message per changed room, for its members and its session's host."""
+    if not room_ids:
+        return []
+    now = clock_now()
+    rows = db.session.scalars(select(Room).where(Room.id.in_(room_ids))).all()
+    sessions: dict[int, ListeningSession | None] = {}
+    names: dict[int, dict[str, str | None]] = {}
+    outgoing: list[Message] = []
+    for row in sorted(rows, key=lambda r: (r.session_id, r.number)):
+        if row.session_id not in sessions:
+            sessions[row.session_id] = db.session.get(ListeningSession, row.session_id)
+        session = sessions[row.session_id]
+        if session is None:
+            continue
+        if row.session_id not in names:
+            names[row.session_id] = snapshots.names_in(session)
+        snapshot = snapshots.room(row, session, now, names[row.session_id])
+        if snapshot is None:
+            continue
+        to = [person_channel(m["id"]) for m in snapshot["room"]["members"]]
+        outgoing.append(("room", snapshot, [*to, host_channel(row.session_id)]))
+    return outgoing
+
+
+def _lobby_messages(session_id: int) -> list[Message]:
+    """Return the lobby for the session's screens and the console (without rooms) for its host."""
+    session = db.session.get(ListeningSession, session_id)
+    if session is None:
+        return []
+    cap, now = current_app.config["ROOM_CAP"], clock_now()
+    return [
+        ("lobby", snapshots.lobby(session, cap, now), [lobby_channel(session_id)]),
+        ("console", snapshots.console(session, cap, now, False), [host_channel(session_id)]),
+    ]
+
+
+def _send(outgoing: list[Message]) -> None:
+    """Let go of the database, then send: each message is encoded once for all its channels."""
+    db.session.close()
+    for event, payload, to in outgoing:
+        # One list of channels: the library encodes the message once for all of them.
+        socketio.emit(event, payload, to=to)  # type: ignore[arg-type]  # (stubs: str only)
+
+
+@dataclass
+class Lobbies:
+    """Sessions whose lobby is due to be sent, by this process."""
+
+    due: set[int] = field(default_factory=set)
+
+
+def _lobby_soon(app: Flask, session_id: int, delay: float) -> None:
+    """Send the session's lobby after ``delay``, once, however many changes come before then."""
+    lobbies = app.extensions.setdefault("listening.lobbies", Lobbies())
+    if session_id in lobbies.due:
+        return
+    lobbies.due.add(session_id)
+    socketio.start_background_task(_send_lobby_later, app, lobbies, session_id, delay)
+
+
+def _send_lobby_later(app: Flask, lobbies: Lobbies, session_id: int, delay: float) -> None:
+    socketio.sleep(delay)  # type: ignore[arg-type]  # (the stubs say int)
+    with app.app_context():
+        # Off the list before reading: a change made while this is built sends again.
+        lobbies.due.discard(session_id)
+        try:
+            _send(_lobby_messages(session_id))
+        except Exception:
+            db.session.rollback()
+            app.logger.exception("could not send a lobby; screens catch up on next change")
+        finally:
+            db.session.remove()

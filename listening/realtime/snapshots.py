@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from .. import engine
 from ..extensions import db
@@ -35,54 +35,63 @@ def session_summary(session: ListeningSession, cap: int) -> dict:
 def lobby(session: ListeningSession, cap: int, now: float) -> dict:
     """Return the lobby snapshot every screen gets: the session's shape and how many are here.
 
-    Counts, not names: a name is shown only to the person's room (and the host).
+    Counts, not names: a name is shown only to the person's room (and the host). One light
+    query, whatever the session's size.
     """
-    people = here(session)
+    joined, connected = db.session.execute(
+        select(
+            func.count(), func.coalesce(func.sum(case((Participant.present, 1), else_=0)), 0)
+        ).where(Participant.session_id == session.id, Participant.removed_at.is_(None))
+    ).one()
     return {
         "version": session.version,
         "server_now": now,
         "session": session_summary(session, cap),
-        "here": {"joined": len(people), "connected": sum(p.present for p in people)},
+        "here": {"joined": joined, "connected": connected},
     }
 
 
-def here(session: ListeningSession) -> list[Participant]:
-    """Return everyone in the session but those the host removed."""
-    return [p for p in session.participants if p.removed_at is None]
+def console(session: ListeningSession, cap: int, now: float, with_rooms: bool) -> dict:
+    """Return the host's snapshot: the lobby, everyone by name, and (``with_rooms``) every room.
 
-
-def console(session: ListeningSession, cap: int, now: float) -> dict:
-    """Return the host's snapshot: the lobby, everyone by name, and every room."""
-    names = names_in(session)
-    numbers = {room.id: room.number for room in session.rooms}
+    After the first, the host is kept up to date room by room: each room's snapshot goes to the
+    host as it goes to the room, so a change to one room never rebuilds the console.
+    """
+    numbers = dict(
+        db.session.execute(select(Room.id, Room.number).where(Room.session_id == session.id)).all()
+    )
+    people = db.session.execute(
+        select(Participant.public_id, Participant.name, Participant.present, Participant.room_id)
+        .where(Participant.session_id == session.id, Participant.removed_at.is_(None))
+        .order_by(Participant.id)
+    ).all()
     snapshot = lobby(session, cap, now)
     snapshot["people"] = [
         {
-            "id": p.public_id,
-            "name": p.name,
-            "present": p.present,
-            "room": numbers.get(p.room_id) if p.room_id is not None else None,
+            "id": pid,
+            "name": name,
+            "present": present,
+            "room": numbers.get(room_id) if room_id is not None else None,
         }
-        for p in here(session)
+        for pid, name, present, room_id in people
     ]
     # Room sizes if the host started now: 13 people with a cap of 8 make [7, 6].
-    snapshot["rooms_plan"] = engine.room_sizes(len(snapshot["people"]), cap)
-    snapshot["rooms"] = [
-        room_view(row, state, session, names)
-        for row in session.rooms
-        if (state := row.engine_state()) is not None
-    ]
-    # Grows with every change to the lobby or any room, so the newest console always wins.
-    snapshot["version"] = session.version + sum(room.version for room in session.rooms)
+    snapshot["rooms_plan"] = engine.room_sizes(len(people), cap)
+    if with_rooms:
+        names = {pid: name for pid, name, _, _ in people}
+        snapshot["rooms"] = [
+            room_view(row, state, session, names)
+            for row in session.rooms
+            if (state := row.engine_state()) is not None
+        ]
     return snapshot
 
 
 def room(
     row: Room, session: ListeningSession, now: float, names: dict[str, str | None] | None = None
 ) -> dict | None:
-    """Return the snapshot everyone in one room receives, or None if the room cannot be read.
-
-    ``names`` saves a query when many rooms of one session are sent together.
+    """Return the snapshot everyone in one room (and the host) receives, or None if the room
+    cannot be read. ``names`` saves a query when many rooms of one session are sent together.
     """
     state = row.engine_state()
     if state is None:

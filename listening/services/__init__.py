@@ -11,7 +11,7 @@ from .identity import Caller, find_session, identify
 from .joining import join, remove_person
 from .moves import extend, finish_turn, pass_turn, pause, resume, skip
 from .presence import forget_presence, set_present
-from .rooms import shift_times, tick_due
+from .rooms import next_deadline, shift_times, tick_due
 from .sessions import create_session, end_session, end_stale_sessions, start, sweep
 from .validation import Invalid, NewSession
 
@@ -28,6 +28,7 @@ __all__ = [
     "forget_presence",
     "identify",
     "join",
+    "next_deadline",
     "pass_turn",
     "pause",
     "remove_person",

@@ -39,7 +39,7 @@ def _visible(ch: str) -> bool:
 
 def distinct(taken: Iterable[str | None], name: str) -> str:
     """Return the name, numbered if it looks like one already taken: Sam, sam 2, Ѕam 3."""
-    looks = set().union(*(looks_like(n) for n in taken if n))
+    looks: set[str] = set().union(*(looks_like(n) for n in taken if n))
     if not looks_like(name) & looks:
         return name
     n = 2
@@ -48,7 +48,8 @@ def distinct(taken: Iterable[str | None], name: str) -> str:
     return f"{name} {n}"
 
 
-def looks_like(name: str) -> set[str]:
+@functools.lru_cache(maxsize=8192)
+def looks_like(name: str) -> frozenset[str]:
     """Return what a name looks like, read two ways; names alike either way are confusable.
 
     Compatibility-folded (Ｓａｍ is Sam), case-folded, and look-alike characters merged: once
@@ -61,7 +62,7 @@ def looks_like(name: str) -> set[str]:
         return "".join(look_alike.get(ch, ch) for ch in text if ch not in JOINERS)
 
     plain = unicodedata.normalize("NFKC", name)
-    return {merge(plain.casefold()), merge(merge(plain).casefold())}
+    return frozenset({merge(plain.casefold()), merge(merge(plain).casefold())})
 
 
 @functools.cache

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import engine
 from ..changes import Changes
@@ -36,7 +36,7 @@ def change_room(room_id: int, move: Move, now: float | None = None) -> Changes:
             return Changes()
         session_id = row.session_id
         store.write_room(row, new, effects, at)
-        changes = Changes(rooms={room_id}, sessions={session_id})
+        changes = Changes(rooms={room_id})
         if new.phase == engine.Phase.CLOSED:
             changes.add(end_if_every_room_is_done(session_id, at))
         return changes
@@ -53,10 +53,46 @@ def _set_aside(row: Room, move: Move) -> Changes:
 
 
 def tick_due(now: float) -> Changes:
-    """Move on every room whose deadline has passed; one room's failure stops no other.
+    """Move on every room whose deadline has passed, all in one transaction.
 
-    A store that cannot write stops the whole step: every room would fail the same way.
+    If that fails for any reason but a store that cannot write (which would fail every room
+    alike), each room is tried on its own, so one room's failure stops no other.
     """
+    try:
+        return store.attempt(lambda: _tick_all(now), "The ticker tries again next tick.")
+    except Refused as refused:
+        if refused.code == "unavailable":
+            raise
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("could not move the due rooms on together; one by one")
+    return _tick_one_by_one(now)
+
+
+def _tick_all(now: float) -> Changes:
+    changes = Changes()
+    for row in db.session.scalars(select(Room).where(Room.deadline <= now)).all():
+        state = row.engine_state()
+        if state is None:
+            _set_aside(row, engine.tick)
+            continue
+        new, effects = engine.tick(state, now)
+        if new == state:
+            continue
+        session_id = row.session_id
+        store.write_room(row, new, effects, now)
+        changes.rooms.add(row.id)
+        if new.phase == engine.Phase.CLOSED:
+            changes.add(end_if_every_room_is_done(session_id, now))
+    return changes
+
+
+def next_deadline() -> float | None:
+    """Return the earliest deadline of any room, or None when no room is waiting on one."""
+    return db.session.scalar(select(func.min(Room.deadline)))
+
+
+def _tick_one_by_one(now: float) -> Changes:
     changes = Changes()
     due = db.session.scalars(select(Room.id).where(Room.deadline <= now)).all()
     for room_id in due:

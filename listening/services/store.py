@@ -21,10 +21,13 @@ from ..clock import stamp, wait
 from ..engine import Refused
 from ..extensions import db
 from ..models import ListeningSession, Participant, Room, Turn
+from ..wake import deadline_set
 from . import health
 
 #: marks, in the database session, a write that erases personal data
 ERASED = "listening.erased"
+#: the earliest deadline a write has set, so the ticker can be woken once it is committed
+DEADLINE = "listening.deadline"
 #: how often a write that lost a race is tried again before giving up with "busy"
 RETRIES = 20
 #: how long, in all, a write waits (cooperatively) for another program's lock on the database
@@ -51,6 +54,7 @@ def attempt(write: Callable[[], T], busy: str) -> T:
     while losses < RETRIES:
         db.session.expire_all()
         db.session.info.pop(ERASED, None)
+        db.session.info.pop(DEADLINE, None)
         try:
             result = write()
             db.session.commit()
@@ -80,6 +84,7 @@ def attempt(write: Callable[[], T], busy: str) -> T:
         health.wrote()
         if db.session.info.pop(ERASED, False):
             checkpoint()
+        deadline_set(db.session.info.pop(DEADLINE, None))
         return result
     raise Refused("busy", busy)
 
@@ -142,6 +147,7 @@ def add_room(session: ListeningSession, number: int, state: engine.Room) -> Room
     )
     db.session.add(row)
     db.session.flush()
+    _note_deadline(state.deadline)
     return row
 
 
@@ -159,8 +165,16 @@ def write_room(row: Room, state: engine.Room, effects: list, now: float) -> None
         )
     )
     _record(row, effects)
+    _note_deadline(state.deadline)
     # Later reads in this transaction see what was just written.
     db.session.expire(row)
+
+
+def _note_deadline(deadline: float | None) -> None:
+    """Remember the earliest deadline this transaction sets, to wake the ticker after commit."""
+    if deadline is not None:
+        earliest = db.session.info.get(DEADLINE)
+        db.session.info[DEADLINE] = deadline if earliest is None else min(deadline, earliest)
 
 
 def _record(row: Room, effects: list) -> None:

@@ -18,7 +18,8 @@ const hostKey = new URLSearchParams(window.location.hash.slice(1)).get("key");
 
 let joined = rememberedJoin(code);
 let connection = null;
-let consoleSnapshot = null; // the newest `console` snapshot
+
+const rooms = new Map(); // every room by number: the newest view, from `room` or a whole console
 let myRoom = null; // the host's own room, when they take part
 let peopleKey = ""; // what the people list was last drawn from
 
@@ -129,7 +130,7 @@ function drawSession(snapshot) {
   const status = snapshot.session.status;
   $("[data-start-wrap]").hidden = status !== "lobby";
   $("[data-end-wrap]").hidden = status === "ended";
-  $("[data-rooms]").hidden = status === "lobby" && !(snapshot.rooms || []).length;
+  $("[data-rooms]").hidden = status === "lobby" && rooms.size === 0;
   $("[data-session-ended]").hidden = status !== "ended";
   $("[data-take-part]").hidden = status === "ended";
   $("[data-share]").hidden = status === "ended";
@@ -140,19 +141,29 @@ function drawSession(snapshot) {
 
 function draw() {
   const now = connection.clock.now();
-  if (consoleSnapshot) roomCards.render(consoleSnapshot.rooms || [], now);
+  roomCards.render([...rooms.values()], now);
   if (myRoom && joined) {
     $("[data-my-cue]").hidden = false;
     cueView.render(cueFor(myRoom, joined.id, now));
   }
 }
 
+/** Keep a room's view if it is newer than the one already kept. */
+function keepRoom(view) {
+  const known = rooms.get(view.number);
+  if (!known || view.version >= known.version) rooms.set(view.number, view);
+  if (joined && view.members.some((m) => m.id === joined.id)) myRoom = rooms.get(view.number);
+}
+
 function onSnapshot(kind, snapshot) {
   if (kind === "room") {
-    myRoom = snapshot.room;
+    // Every room of the session comes to the host as it changes; one of them may be theirs.
+    keepRoom(snapshot.room);
   } else if (kind === "console") {
-    // The console has everything the lobby snapshot has, and everyone's names.
-    consoleSnapshot = snapshot;
+    // The console has everything the lobby snapshot has, and everyone's names; the first one
+    // after connecting also has every room.
+
+    (snapshot.rooms || []).forEach(keepRoom);
     drawPeople(snapshot);
     drawSession(snapshot);
   }
