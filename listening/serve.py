@@ -16,6 +16,9 @@ from collections import Counter
 from typing import Any
 
 MODES = ("eventlet", "gevent", "threading")
+#: connections the kernel may queue before the server accepts them: a whole session's screens
+#: arriving at once (the kernel caps it at net.core.somaxconn)
+BACKLOG = 4096
 #: addresses only this machine can reach: serving there needs no configured secret
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -81,7 +84,7 @@ def _listen(args):
     import eventlet
 
     try:
-        return eventlet.listen((args.host, args.port), reuse_port=False, backlog=1024)
+        return eventlet.listen((args.host, args.port), reuse_port=False, backlog=BACKLOG)
     except OSError as error:
         sys.exit(f"listening: cannot listen on {args.host}:{args.port}: {error.strerror}")
 
@@ -135,6 +138,7 @@ def _serve_other(app, args) -> None:
         from gevent.pool import Pool
 
         extra["spawn"] = Pool(app.config["MAX_CONNECTIONS"])
+        extra["backlog"] = BACKLOG
     socketio.run(app, host=args.host, port=args.port, log_output=False, **extra)
 
 
