@@ -48,7 +48,6 @@ import resource
 import secrets
 import shutil
 import signal
-import socket
 import struct
 import subprocess
 import sys
@@ -57,6 +56,21 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+
+from wire import (  # noqa: E402  (bench/ is on the path when this runs as a script)
+    KeepAlive,
+    counts,
+    die_with_parent,
+    frame,
+    free_port,
+    log,
+    mask,
+    open_conn,
+    percentile,
+    proc_cpu,
+    read_head,
+    table,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
@@ -67,11 +81,6 @@ BASE_ENV = {k: v for k, v in os.environ.items() if not k.startswith(SERVER_SETTI
 RUNNING: list[Server] = []
 PROBERS: list[Prober] = []
 START = time.monotonic()
-
-
-def log(message: str) -> None:
-    """Progress, on standard error, with the seconds since the start."""
-    print(f"[{time.monotonic() - START:6.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 def address(n: int) -> str:
@@ -89,15 +98,6 @@ def spread(count: int, per_address: int, first: int) -> list[str]:
 # --------------------------------------------------------------------------- figures
 
 
-def percentile(values: list[float], p: float) -> float | None:
-    """Nearest-rank percentile (p in 0..100), None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), int(-(-p * len(ordered) // 100))))
-    return ordered[rank - 1]
-
-
 def ms(value: float | None) -> str:
     return "–" if value is None else f"{value * 1000:.1f}"
 
@@ -106,24 +106,7 @@ def secs(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
-def counts(counter: Counter) -> str:
-    """A Counter as 'a×3, b×1', most common first ('–' when empty)."""
-    return ", ".join(f"{k}×{v}" for k, v in counter.most_common()) or "–"
-
-
-def table(header: list[str], rows: list[list[object]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 # --------------------------------------------------------------------------- the server
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 class Server:
@@ -154,7 +137,7 @@ class Server:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         RUNNING.append(self)
         deadline = time.monotonic() + timeout
@@ -230,23 +213,6 @@ class Server:
             if short not in first and len(first) < 8:
                 first.append(short)
         return kinds, first
-
-
-def _die_with_parent() -> None:
-    """In the server's child process: be sent SIGTERM if this bench dies, however it dies."""
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def proc_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of a process, from /proc."""
-    try:
-        parts = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def healthz_once(port: int, source: str, timeout: float) -> tuple[float, object]:
@@ -380,91 +346,6 @@ HEALTHZ_HEADER = [
 # --------------------------------------------------------------------------- raw HTTP (asyncio)
 
 
-async def open_conn(port: int, source: str | None, timeout: float = 15):
-    return await asyncio.wait_for(
-        asyncio.open_connection(
-            HOST, port, local_addr=(source, 0) if source else None, limit=1 << 20
-        ),
-        timeout,
-    )
-
-
-async def read_head(reader) -> tuple[int, dict[str, str]]:
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    headers = {}
-    for line in lines[1:]:
-        key, sep, value = line.partition(":")
-        if sep:
-            headers[key.strip().lower()] = value.strip()
-    return status, headers
-
-
-async def read_response(reader) -> tuple[int, dict[str, str], bytes]:
-    status, headers = await read_head(reader)
-    if "content-length" in headers:
-        body = await reader.readexactly(int(headers["content-length"]))
-    elif headers.get("transfer-encoding", "").lower() == "chunked":
-        chunks = []
-        while True:
-            size = int((await reader.readline()).split(b";")[0], 16)
-            if size == 0:
-                await reader.readline()
-                break
-            chunks.append(await reader.readexactly(size))
-            await reader.readline()
-        body = b"".join(chunks)
-    elif status in (101, 204, 304):
-        body = b""
-    else:
-        body = await reader.read()
-    return status, headers, body
-
-
-class KeepAlive:
-    """One HTTP/1.1 keep-alive connection from one source address, one request at a time."""
-
-    def __init__(self, port: int, source: str | None = None):
-        self.port, self.source = port, source
-        self.reader = self.writer = None
-
-    async def request(
-        self, method: str, path: str, payload: object = None, timeout: float = 20
-    ) -> tuple[int, dict[str, str], bytes]:
-        body = b"" if payload is None else json.dumps(payload).encode()
-        if self.writer is None:
-            self.reader, self.writer = await open_conn(self.port, self.source)
-        head = (
-            f"{method} {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\n"
-            "Accept: application/json\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        )
-        try:
-            self.writer.write(head.encode() + body)
-            status, headers, data = await asyncio.wait_for(read_response(self.reader), timeout)
-        except BaseException:
-            await self.close()
-            raise
-        if headers.get("connection", "").lower() == "close":
-            await self.close()
-        return status, headers, data
-
-    async def json(self, method: str, path: str, payload: object = None, timeout: float = 20):
-        status, headers, data = await self.request(method, path, payload, timeout)
-        try:
-            return status, headers, json.loads(data or b"null")
-        except ValueError:
-            return status, headers, None
-
-    async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            with contextlib.suppress(Exception):
-                await self.writer.wait_closed()
-        self.reader = self.writer = None
-
-
 SESSION_BODY = {"title": "Attack load", "prompts": ["What is on your mind?"], "turn_seconds": 30}
 
 
@@ -514,26 +395,6 @@ async def join_people(
 
 
 # --------------------------------------------------------------------------- websocket screens
-
-
-def _mask(data: bytes, key: bytes) -> bytes:
-    n = len(data)
-    if not n:
-        return b""
-    keys = (key * (n // 4 + 1))[:n]
-    return (int.from_bytes(data, "big") ^ int.from_bytes(keys, "big")).to_bytes(n, "big")
-
-
-def _frame(opcode: int, payload: bytes) -> bytes:
-    n = len(payload)
-    if n < 126:
-        head = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
-    elif n < 65536:
-        head = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
-    else:
-        head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
-    key = os.urandom(4)
-    return head + key + _mask(payload, key)
 
 
 class Screen:
@@ -602,9 +463,9 @@ class Screen:
 
     def send(self, text: str) -> None:
         if self.writer is not None and not self.writer.is_closing():
-            self.writer.write(_frame(1, text.encode()))
+            self.writer.write(frame(1, text.encode()))
 
-    async def _frame(self) -> tuple[int, bytes]:
+    async def frame(self) -> tuple[int, bytes]:
         parts, first = [], None
         while True:
             b0, b1 = await self.reader.readexactly(2)
@@ -616,7 +477,7 @@ class Screen:
             key = await self.reader.readexactly(4) if b1 & 0x80 else None
             data = await self.reader.readexactly(size) if size else b""
             if key:
-                data = _mask(data, key)
+                data = mask(data, key)
             if opcode >= 8:
                 return opcode, data
             first = opcode if first is None else first
@@ -627,11 +488,11 @@ class Screen:
     async def _text(self) -> str | None:
         """The next text message; None when the server closed the websocket."""
         while True:
-            opcode, data = await self._frame()
+            opcode, data = await self.frame()
             if opcode == 8:
                 return None
             if opcode == 9:
-                self.writer.write(_frame(10, data))
+                self.writer.write(frame(10, data))
             elif opcode == 1:
                 return data.decode("utf-8", "replace")
 
@@ -689,7 +550,7 @@ class Screen:
         if self.writer is not None:
             with contextlib.suppress(Exception):
                 if not self.writer.is_closing():
-                    self.writer.write(_frame(8, struct.pack("!H", 1000)))
+                    self.writer.write(frame(8, struct.pack("!H", 1000)))
                 self.writer.close()
         self.reader = self.writer = None
 

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import Config
-from .extensions import db, limiter, migrate, socketio
+from .extensions import db, limiter, socketio
 from .web.guards import BoundedPolling, GuardedPacket, close_without_waiting, guard_messages
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -60,7 +60,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .web import events  # noqa: F401
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS)
+    if app.config["SCHEMA_TOOLS"]:
+        # Alembic (``flask db …``, upgrades) costs a serving process ~11 MB it never uses:
+        # ``serve`` upgrades the database in a short-lived child process instead.
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=MIGRATIONS)
     limiter.init_app(app)
     realtime: dict[str, Any] = {
         "async_mode": app.config.get("ASYNC_MODE"),

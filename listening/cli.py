@@ -52,6 +52,18 @@ def rehearse(link: str, people: int, start: bool, speak_for: float) -> None:
         raise click.ClickException(str(error)) from None
 
 
+@cli.command()
+def upgrade() -> None:
+    """Bring the database (DATABASE_URL, or SQLite in the instance folder) up to date."""
+    from flask_migrate import upgrade as run
+
+    from .app import create_app
+
+    app = create_app({"SCHEMA_TOOLS": True})
+    with app.app_context():
+        run(directory=app.extensions["migrate"].directory)
+
+
 def init_app(app: Flask) -> None:
     """Make the commands available as ``flask --app listening.app …`` too."""
     app.cli.add_command(rehearse)

@@ -25,6 +25,9 @@ class Config:
     TICK_SECONDS = float(os.environ.get("LISTENING_TICK_SECONDS", "1.0"))
     #: run the background ticker (tests drive time themselves instead)
     RUN_TICKER = True
+    #: load Alembic for ``flask db …`` and upgrades (``serve`` upgrades in a child process and
+    #: serves without it)
+    SCHEMA_TOOLS = True
     #: let sessions be created with turns shorter than 30 s (for rehearsals and live tests)
     ALLOW_SHORT_TURNS = os.environ.get("LISTENING_ALLOW_SHORT_TURNS") == "1"
     #: Socket.IO async mode inside the app; the server entry point sets eventlet or gevent
@@ -52,7 +55,7 @@ class Config:
     RATELIMIT_ENABLED = os.environ.get("LISTENING_RATE_LIMITS", "on") != "off"
     RATELIMIT_STORAGE_URI = os.environ.get("LISTENING_RATE_LIMIT_STORAGE", "memory://")
     #: a lobby that keeps changing (a storm of joins) is sent at most this often, in seconds
-    LOBBY_COALESCE_SECONDS = float(os.environ.get("LISTENING_LOBBY_COALESCE_SECONDS", "0.25"))
+    LOBBY_COALESCE_SECONDS = float(os.environ.get("LISTENING_LOBBY_COALESCE_SECONDS", "0.5"))
     #: the most connections the server holds at once (screens, page loads and idle sockets)
     MAX_CONNECTIONS = int(os.environ.get("LISTENING_MAX_CONNECTIONS", "5000"))
     #: the most connections one address may hold; a hospital's staff may share one address,

@@ -12,7 +12,7 @@ can read; a refused move never changes the room.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 
 #: When the ticker is late by more than this many seconds (for example after a restart), the
@@ -603,13 +603,23 @@ def group(member_ids: list[str], cap: int) -> list[list[str]]:
 
 
 def to_dict(room: Room) -> dict:
-    """Return the room as JSON-ready data."""
-    data = asdict(room)
-    data["members"] = [asdict(m) for m in room.members]
+    """Return the room as JSON-ready data.
+
+    Written out field by field: ``dataclasses.asdict`` deep-copies recursively and was a fifth
+    of the cost of every room transition.
+    """
+    data = _fields(room)
+    data["settings"] = _fields(room.settings)
+    data["members"] = [_fields(m) for m in room.members]
     data["queue"] = list(room.queue)
     data["outcomes"] = [[m, str(o)] for m, o in room.outcomes]
     data["phase"] = str(room.phase)
     return data
+
+
+def _fields(instance: Room | Settings | Member) -> dict:
+    """Return a dataclass's fields as a dict, one level deep."""
+    return {f.name: getattr(instance, f.name) for f in fields(instance)}
 
 
 def from_dict(data: dict) -> Room:

@@ -4,7 +4,6 @@ from typing import TYPE_CHECKING
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -34,7 +33,6 @@ if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model
-migrate = Migrate()
 socketio = SocketIO()
 #: per-address limits on creating, joining and connecting (storage: RATELIMIT_STORAGE_URI)
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)

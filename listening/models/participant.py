@@ -28,7 +28,7 @@ class Participant(Model):
     #: first name as shown to the room; erased (None) when the session ends
     name: Mapped[str | None] = mapped_column(String(60))
     #: the room they are in, once rooms exist
-    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"))
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"), index=True)
     #: whether any screen of theirs is connected (the lobby shows it)
     present: Mapped[bool] = mapped_column(default=False)
     joined_at: Mapped[datetime]

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from ..changes import Changes
 from ..clock import now as clock_now
 from ..extensions import db, socketio
-from ..models import ListeningSession, Room
+from ..models import ListeningSession, Participant, Room
 from . import snapshots
 from .channels import host_channel, lobby_channel, person_channel
 
@@ -64,12 +64,16 @@ def send_current(session_id: int, public_id: str | None, is_host: bool, sid: str
     if is_host:
         outgoing.append(("console", snapshots.console(session, cap, now, with_rooms=True), [sid]))
     if public_id is not None:
-        participant = next((p for p in session.participants if p.public_id == public_id), None)
-        if participant is not None and participant.room_id is not None:
-            row = db.session.get(Room, participant.room_id)
-            snapshot = snapshots.room(row, session, now) if row is not None else None
-            if snapshot is not None:
-                outgoing.append(("room", snapshot, [sid]))
+        # The person's room, found with one light query: never the session's whole list.
+        room_id = db.session.scalar(
+            select(Participant.room_id).where(
+                Participant.session_id == session_id, Participant.public_id == public_id
+            )
+        )
+        row = db.session.get(Room, room_id) if room_id is not None else None
+        snapshot = snapshots.room(row, session, now) if row is not None else None
+        if snapshot is not None:
+            outgoing.append(("room", snapshot, [sid]))
     _send(outgoing)
 
 
@@ -80,7 +84,8 @@ def _room_messages(room_ids: set[int]) -> list[Message]:
     now = clock_now()
     rows = db.session.scalars(select(Room).where(Room.id.in_(room_ids))).all()
     sessions: dict[int, ListeningSession | None] = {}
-    names: dict[int, dict[str, str | None]] = {}
+    # The names of these rooms' members only, in one light query, whatever the sessions' size.
+    names = snapshots.names_in_rooms([row.id for row in rows])
     outgoing: list[Message] = []
     for row in sorted(rows, key=lambda r: (r.session_id, r.number)):
         if row.session_id not in sessions:
@@ -88,9 +93,7 @@ def _room_messages(room_ids: set[int]) -> list[Message]:
         session = sessions[row.session_id]
         if session is None:
             continue
-        if row.session_id not in names:
-            names[row.session_id] = snapshots.names_in(session)
-        snapshot = snapshots.room(row, session, now, names[row.session_id])
+        snapshot = snapshots.room(row, session, now, names)
         if snapshot is None:
             continue
         to = [person_channel(m["id"]) for m in snapshot["room"]["members"]]

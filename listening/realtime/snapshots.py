@@ -96,19 +96,23 @@ def room(
     state = row.engine_state()
     if state is None:
         return None
+    if names is None:
+        names = names_in_rooms([row.id])
     return {
         "version": row.version,
         "server_now": now,
         "session": {"code": session.code, "title": session.title, "status": str(session.status)},
-        "room": room_view(row, state, session, names if names is not None else names_in(session)),
+        "room": room_view(
+            row, state, session, names if names is not None else names_in_rooms([row.id])
+        ),
     }
 
 
-def names_in(session: ListeningSession) -> dict[str, str | None]:
-    """Return everyone's name by public id, in one light query (no ORM objects)."""
-    query = select(Participant.public_id, Participant.name).where(
-        Participant.session_id == session.id
-    )
+def names_in_rooms(room_ids: list[int]) -> dict[str, str | None]:
+    """Return the names of these rooms' members by public id, in one light query."""
+    if not room_ids:
+        return {}
+    query = select(Participant.public_id, Participant.name).where(Participant.room_id.in_(room_ids))
     return {public_id: name for public_id, name in db.session.execute(query)}
 
 

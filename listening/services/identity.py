@@ -20,6 +20,8 @@ class Caller:
     session_id: int
     participant_id: int | None = None
     is_host: bool = False
+    #: the participant's public id (their person channel and place in rooms), if they take part
+    public_id: str | None = None
 
 
 def digest(secret: str) -> str:
@@ -69,7 +71,9 @@ def identify(code: str, host_key: str | None, token: str | None) -> Caller:
             participant = None  # a host who removed themselves still hosts
     if not is_host and participant is None:
         raise Refused("bad_auth", "Join the session with your first name first.")
-    return Caller(session.id, participant.id if participant else None, is_host)
+    if participant is None:
+        return Caller(session.id, None, is_host)
+    return Caller(session.id, participant.id, is_host, participant.public_id)
 
 
 def require_host(caller: Caller) -> None:

@@ -12,7 +12,7 @@ import functools
 import unicodedata
 from collections.abc import Iterable
 
-from confusable_homoglyphs import confusables
+from confusable_homoglyphs import utils as confusables_files
 
 from ..engine import Refused
 from .validation import JOINERS, clean_text
@@ -79,7 +79,8 @@ def _look_alikes() -> dict[str, str]:
             ch = parent[ch]
         return ch
 
-    for ch, glyphs in confusables.confusables_data.items():
+    # Read here and let go after: the whole table is several megabytes the server need not keep.
+    for ch, glyphs in confusables_files.load("confusables.json").items():
         for glyph in glyphs:
             other = glyph["c"].strip("\u200e\u200f")  # some are wrapped in direction marks
             if len(ch) == 1 and len(other) == 1:

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from .. import engine
 from ..changes import Changes
 from ..extensions import db
-from ..models import Participant, Room
+from ..models import ListeningSession, Participant, Room
 from . import store
 from .rooms import change_room
 
@@ -15,27 +15,37 @@ from .rooms import change_room
 def set_present(participant_id: int, present: bool) -> Changes:
     """Record that a participant's last screen went away, or their first came back.
 
-    In the lobby this compare-and-sets the session, so it cannot slip past a Start that is
-    forming rooms from who is connected.
+    Two plain UPDATEs, no objects loaded: this runs for every screen that connects or drops.
+    The session's version goes up with it, so a Start forming rooms from who is connected
+    loses its compare-and-set and looks again, rather than slipping past this change.
     """
+    people, sessions = store.table(Participant), store.table(ListeningSession)
 
-    def write() -> tuple[Participant | None, Changes]:
-        participant = db.session.get(Participant, participant_id)
-        if participant is None or participant.present == present:
-            return participant, Changes()
-        participant.present = present
-        store.bump_session(participant.session)
-        return participant, Changes(sessions={participant.session_id})
-
-    participant, changes = store.attempt(write, "Lots happened at once; please reconnect.")
-    if participant is not None and participant.room_id is not None:
-        public_id = participant.public_id
-        changes.add(
-            change_room(
-                participant.room_id,
-                lambda room, now: engine.set_presence(room, public_id, present, now),
-            )
+    def write() -> tuple[tuple | None, Changes]:
+        changed = db.session.execute(
+            update(people)
+            .where(people.c.id == participant_id, people.c.present != present)
+            .values(present=present)
+            .returning(people.c.session_id, people.c.room_id, people.c.public_id)
+        ).first()
+        if changed is None:
+            return None, Changes()
+        db.session.execute(
+            update(sessions)
+            .where(sessions.c.id == changed.session_id)
+            .values(version=sessions.c.version + 1)
         )
+        return tuple(changed), Changes(sessions={changed.session_id})
+
+    changed, changes = store.attempt(write, "Lots happened at once; please reconnect.")
+    if changed is not None:
+        _session_id, room_id, public_id = changed
+        if room_id is not None:
+            changes.add(
+                change_room(
+                    room_id, lambda room, now: engine.set_presence(room, public_id, present, now)
+                )
+            )
     return changes
 
 

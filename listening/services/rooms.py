@@ -79,9 +79,9 @@ def _tick_all(now: float) -> Changes:
         new, effects = engine.tick(state, now)
         if new == state:
             continue
-        session_id = row.session_id
-        store.write_room(row, new, effects, now)
-        changes.rooms.add(row.id)
+        room_id, session_id = row.id, row.session_id
+        store.write_room(row, new, effects, now)  # expires the row: read nothing of it after
+        changes.rooms.add(room_id)
         if new.phase == engine.Phase.CLOSED:
             changes.add(end_if_every_room_is_done(session_id, now))
     return changes

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TypeVar, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, Update, select, update
+from sqlalchemy import CursorResult, Table, Update, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import engine
@@ -119,17 +119,27 @@ def _collided(error: IntegrityError) -> bool:
 
 def bump_session(session: ListeningSession, **values) -> None:
     """Compare-and-set the session row (its version and any ``values``), or raise Lost."""
+    sessions = table(ListeningSession)
     _compare_and_set(
-        update(ListeningSession)
-        .where(ListeningSession.id == session.id, ListeningSession.version == session.version)
+        update(sessions)
+        .where(sessions.c.id == session.id, sessions.c.version == session.version)
         .values(version=session.version + 1, **values)
     )
     db.session.expire(session)
 
 
-def _compare_and_set(statement: Update) -> None:
-    """Run an UPDATE whose WHERE names the version read; raise Lost if it matched no row."""
-    result = db.session.execute(statement.execution_options(synchronize_session=False))
+def table(model: type) -> Table:
+    """Return a model's table, for plain statements that skip the ORM's machinery."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
+def _compare_and_set(statement: Update, values: dict | None = None) -> None:
+    """Run an UPDATE whose WHERE names the version read; raise Lost if it matched no row.
+
+    The statements name tables, not mapped classes: a plain UPDATE skips the ORM's bulk-update
+    machinery, which cost a third of each write. The caller expires what it changed.
+    """
+    result = db.session.execute(statement, values)
     if cast(CursorResult, result).rowcount != 1:
         raise Lost()
 
@@ -151,22 +161,40 @@ def add_room(session: ListeningSession, number: int, state: engine.Room) -> Room
     return row
 
 
+#: a room's compare-and-set, built once: its values are bound at each write
+_ROOM_CAS = (
+    update(table(Room))
+    .where(table(Room).c.id == bindparam("b_id"))
+    .where(table(Room).c.version == bindparam("b_version"))
+    .values(
+        state=bindparam("b_state"),
+        version=bindparam("b_new_version"),
+        deadline=bindparam("b_deadline"),
+        closed_at=bindparam("b_closed_at"),
+    )
+)
+
+
 def write_room(row: Room, state: engine.Room, effects: list, now: float) -> None:
-    """Compare-and-set a room to ``state`` and record its effects, or raise Lost."""
+    """Compare-and-set a room to ``state`` and record its effects, or raise Lost.
+
+    The row is expired afterwards, so later reads in this transaction see what was written:
+    read what you need of it (its id) before.
+    """
     closed = state.phase == engine.Phase.CLOSED
     _compare_and_set(
-        update(Room)
-        .where(Room.id == row.id, Room.version == row.version)
-        .values(
-            state=engine.to_dict(state),
-            version=row.version + 1,
-            deadline=state.deadline,
-            closed_at=stamp(now) if closed and row.closed_at is None else row.closed_at,
-        )
+        _ROOM_CAS,
+        {
+            "b_id": row.id,
+            "b_version": row.version,
+            "b_state": engine.to_dict(state),
+            "b_new_version": row.version + 1,
+            "b_deadline": state.deadline,
+            "b_closed_at": stamp(now) if closed and row.closed_at is None else row.closed_at,
+        },
     )
-    _record(row, effects)
+    _record(row.id, row.session_id, effects)
     _note_deadline(state.deadline)
-    # Later reads in this transaction see what was just written.
     db.session.expire(row)
 
 
@@ -177,24 +205,27 @@ def _note_deadline(deadline: float | None) -> None:
         db.session.info[DEADLINE] = deadline if earliest is None else min(deadline, earliest)
 
 
-def _record(row: Room, effects: list) -> None:
+def _record(room_id: int, session_id: int, effects: list) -> None:
     """Write when turns happened and how they ended: never anything anyone said."""
     ended = [e for e in effects if isinstance(e, engine.TurnEnded)]
     if not ended:
         return
     query = select(Participant.public_id, Participant.id).where(
-        Participant.session_id == row.session_id,
+        Participant.session_id == session_id,
         Participant.public_id.in_({e.member for e in ended}),
     )
     ids = {public_id: pk for public_id, pk in db.session.execute(query)}
-    for e in ended:
-        db.session.add(
-            Turn(
-                room_id=row.id,
-                participant_id=ids[e.member],
-                round=e.round,
-                outcome=e.outcome,
-                began_at=stamp(e.began) if e.began is not None else None,
-                ended_at=stamp(e.at),
-            )
-        )
+    db.session.execute(
+        insert(table(Turn)),
+        [
+            {
+                "room_id": room_id,
+                "participant_id": ids[e.member],
+                "round": e.round,
+                "outcome": e.outcome,
+                "began_at": stamp(e.began) if e.began is not None else None,
+                "ended_at": stamp(e.at),
+            }
+            for e in ended
+        ],
+    )

@@ -21,7 +21,6 @@ from ..changes import Changes
 from ..clock import now as clock_now
 from ..engine import Refused
 from ..extensions import db, socketio
-from ..models import Participant
 from ..realtime.channels import host_channel, lobby_channel, person_channel
 from ..realtime.publish import publish_safely, send_current
 from ..services import health
@@ -98,20 +97,13 @@ def connect(auth=None):
     join_room(lobby_channel(caller.session_id))
     if caller.is_host:
         join_room(host_channel(caller.session_id))
-    public_id = _public_id(caller)
+    public_id = caller.public_id
     if caller.participant_id is not None and public_id is not None:
         join_room(person_channel(public_id))
         connections.screens[caller.participant_id] += 1
         if connections.screens[caller.participant_id] == 1:
             _presence(caller.participant_id, True)
     send_current(caller.session_id, public_id, caller.is_host, sid)
-
-
-def _public_id(caller: services.Caller) -> str | None:
-    if caller.participant_id is None:
-        return None
-    participant = db.session.get(Participant, caller.participant_id)
-    return participant.public_id if participant else None
 
 
 def _presence(participant_id: int, present: bool) -> None:
@@ -220,7 +212,7 @@ def clock(_caller, _data):
 @_event
 def sync(caller, _data):
     """Anyone connected sends this to be sent their snapshots again (say, a tab come back)."""
-    send_current(caller.session_id, _public_id(caller), caller.is_host, _sid())
+    send_current(caller.session_id, caller.public_id, caller.is_host, _sid())
     return {}
 
 
