@@ -40,6 +40,7 @@ rehearse: $(DEPS) $(VENDOR)  ## fill a session on a running server with simulate
 bench: $(DEPS) $(VENDOR)  ## measure the figures quoted in docs/performance.md
 	$(PY) bench/ticker_rooms.py --rooms 300
 	$(PY) bench/live_rooms.py --rooms 10 --per-process 10
+	$(PY) bench/side_by_side.py  # ~25 minutes: the app beside a bare server, every mode
 
 $(DEPS): pyproject.toml
 	python3 -m venv $(VENV)
