@@ -62,8 +62,9 @@ def main(argv: list[str] | None = None) -> None:
         hold_the_store(app)
     except StoreInUse as error:
         sys.exit(f"listening: {error}")
-    listener = _listen(args) if args.async_mode == "eventlet" else None
+    # Before listening: a client must never reach a port that cannot answer yet.
     _upgrade()
+    listener = _listen(args) if args.async_mode == "eventlet" else None
     with app.app_context():
         # This process owns every connection, so nobody is connected until they reconnect.
         services.forget_presence()

@@ -52,7 +52,8 @@ class Server:
             try:
                 if requests.get(f"{self.url}/healthz", timeout=1).ok:
                     return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # not listening yet, or listening but still starting
                 time.sleep(0.05)
         raise RuntimeError(f"server did not start:\n{self.log()}")
 
