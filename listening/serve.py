@@ -125,10 +125,22 @@ def _serve_eventlet(app, listener) -> None:
             if self.open[address] <= 0:
                 del self.open[address]
 
+    class LeanProtocol(eventlet.wsgi.HttpProtocol):
+        """Smaller buffers for each connection: a screen's socket keeps them for hours.
+
+        eventlet's defaults (8 kB to read, 16 kB to write) were 24 kB of every screen's memory;
+        a request's headers and the 101 reply that opens a WebSocket fit in 4 kB, and larger
+        writes (the scripts) go past a buffer anyway. Frames never pass through these.
+        """
+
+        rbufsize = 4096
+        wbufsize = 4096
+
     config = app.config
     eventlet.wsgi.server(
         listener,
         app,
+        protocol=LeanProtocol,
         custom_pool=AddressPool(config["MAX_CONNECTIONS"], config["CONNECTIONS_PER_ADDRESS"]),
         socket_timeout=config["IDLE_SECONDS"],
         keepalive=config["IDLE_SECONDS"],

@@ -29,9 +29,11 @@ def join(code: str, name: str) -> tuple[Participant, str, Changes]:
 
     def write() -> tuple[Participant, Changes]:
         session = open_session(session_id, "This session has ended. Thank you for coming.")
+        # A plain query on the table: the session's names as strings, no ORM rows to build.
+        people = store.table(Participant)
         taken = db.session.scalars(
-            select(Participant.name).where(
-                Participant.session_id == session_id, Participant.removed_at.is_(None)
+            select(people.c.name).where(
+                people.c.session_id == session_id, people.c.removed_at.is_(None)
             )
         ).all()
         if len(taken) >= current_app.config["MAX_PEOPLE"]:
