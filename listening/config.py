@@ -54,6 +54,8 @@ class Config:
     LIMIT_EXEMPT = os.environ.get("LISTENING_LIMIT_EXEMPT", "127.0.0.1,::1")
     RATELIMIT_ENABLED = os.environ.get("LISTENING_RATE_LIMITS", "on") != "off"
     RATELIMIT_STORAGE_URI = os.environ.get("LISTENING_RATE_LIMIT_STORAGE", "memory://")
+    #: people whose last screen goes within this many seconds are marked away together
+    PRESENCE_COALESCE_SECONDS = float(os.environ.get("LISTENING_PRESENCE_COALESCE_SECONDS", "0.2"))
     #: a lobby that keeps changing (a storm of joins) is sent at most this often, in seconds
     LOBBY_COALESCE_SECONDS = float(os.environ.get("LISTENING_LOBBY_COALESCE_SECONDS", "0.5"))
     #: the most connections the server holds at once (screens, page loads and idle sockets)

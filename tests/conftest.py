@@ -42,6 +42,7 @@ def app(tmp_path, clock):
             "AWAY_WAIT_SECONDS": 10,
             # Lobbies go out at once, so a test reads what a screen would see a moment later.
             "LOBBY_COALESCE_SECONDS": 0,
+            "PRESENCE_COALESCE_SECONDS": 0,
         }
     )
     with app.app_context():

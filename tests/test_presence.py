@@ -7,6 +7,7 @@ from sqlalchemy import select
 from listening import services
 from listening.extensions import db, socketio
 from listening.models import Participant, Room
+from listening.realtime.publish import publish
 
 
 def test_a_reload_returns_to_the_same_room_place_and_time(started):
@@ -179,3 +180,31 @@ def test_presence_racing_start_never_leaves_a_connected_person_marked_absent(
         for room in db.session.scalars(select(Room)):
             for member in room.state["members"]:
                 assert member["present"] == present[member["id"]], member
+
+
+def _id_of(name: str) -> int:
+    return db.session.scalar(select(Participant.id).where(Participant.name == name))
+
+
+def test_a_whole_room_dropping_at_once_is_one_change_to_the_room(started):
+    before = started.room("Ada")
+    with started.db():
+        publish(services.set_absent([_id_of(n) for n in ("Ada", "Ben", "Cleo")]))
+    started.read("Dev")
+    after = started.room("Dev")
+    assert after["version"] == before["version"] + 1, "one write for three people leaving"
+    away = {started.name_of(m["id"]) for m in after["members"] if not m["present"]}
+    assert away == {"Ada", "Ben", "Cleo"}
+    assert started.lobby("Dev")["here"]["connected"] == 1
+
+
+def test_someone_whose_screen_comes_back_before_the_batch_stays_present(started):
+    from listening.web.events import Connections, _mark_away
+
+    with started.app.test_request_context():
+        ada = _id_of("Ada")
+        back = Connections(leaving={ada})
+        back.screens[ada] = 1  # a new screen connected before the batch ran
+        _mark_away(back, pause=False)
+        assert db.session.get(Participant, ada).present is True
+        assert back.leaving == set()

@@ -10,7 +10,7 @@ returns :class:`~listening.changes.Changes` for the realtime path to publish.
 from .identity import Caller, find_session, identify
 from .joining import join, remove_person
 from .moves import extend, finish_turn, pass_turn, pause, resume, skip
-from .presence import forget_presence, set_present
+from .presence import forget_presence, set_absent, set_present
 from .rooms import next_deadline, shift_times, tick_due
 from .sessions import create_session, end_session, end_stale_sessions, start, sweep
 from .validation import Invalid, NewSession
@@ -33,6 +33,7 @@ __all__ = [
     "pause",
     "remove_person",
     "resume",
+    "set_absent",
     "set_present",
     "shift_times",
     "skip",

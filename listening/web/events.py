@@ -35,6 +35,10 @@ class Connections:
     callers: dict[str, services.Caller] = field(default_factory=dict)
     #: how many screens each participant has connected to this process
     screens: Counter[int] = field(default_factory=Counter)
+    #: participants whose last screen went, to be marked away together
+    leaving: set[int] = field(default_factory=set)
+    #: whether a task is already on its way to mark them
+    marking: bool = False
 
 
 def _connections() -> Connections:
@@ -125,7 +129,49 @@ def disconnect(*_reason):
     connections.screens[caller.participant_id] -= 1
     if connections.screens[caller.participant_id] <= 0:
         del connections.screens[caller.participant_id]
-        _presence(caller.participant_id, False)
+        _away_soon(connections, caller.participant_id)
+
+
+#: how many people one write marks away; the server answers others between batches
+AWAY_BATCH = 250
+
+
+def _away_soon(connections: Connections, participant_id: int) -> None:
+    """Mark someone away once their last screen has gone, together with anyone else who left
+    within ``PRESENCE_COALESCE_SECONDS``: a whole session dropping at once is one write per
+    batch and one change per room, not one of each per screen."""
+    connections.leaving.add(participant_id)
+    delay = current_app.config["PRESENCE_COALESCE_SECONDS"]
+    if delay <= 0:
+        _mark_away(connections, pause=False)
+    elif not connections.marking:
+        connections.marking = True
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        socketio.start_background_task(_mark_away_later, app, connections, delay)
+
+
+def _mark_away_later(app, connections: Connections, delay: float) -> None:
+    socketio.sleep(delay)  # type: ignore[arg-type]  # (the stubs say int)
+    with app.app_context():
+        connections.marking = False  # from here, a new departure starts a new round
+        try:
+            _mark_away(connections, pause=True)
+        finally:
+            db.session.remove()
+
+
+def _mark_away(connections: Connections, pause: bool) -> None:
+    """Write who is still gone (a screen that came back in the meantime keeps them present)."""
+    gone = sorted(p for p in connections.leaving if connections.screens[p] <= 0)
+    connections.leaving = set()
+    for first in range(0, len(gone), AWAY_BATCH):
+        try:
+            publish_safely(services.set_absent(gone[first : first + AWAY_BATCH]))
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("could not record that %d people left", len(gone))
+        if pause:
+            socketio.sleep(0)  # let /healthz and everyone else in between batches
 
 
 @socketio.on("finish")
