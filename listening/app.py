@@ -10,7 +10,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import Config
-from .extensions import db, limiter, socketio
+from .extensions import db, limiter, login_manager, socketio
 from .web.guards import BoundedPolling, GuardedPacket, close_without_waiting, guard_messages
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -45,7 +45,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         path = os.path.join(app.instance_path, "listening.sqlite")
-        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+        # Read again here, not only when Config was imported: a command may set it later.
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            os.environ.get("DATABASE_URL") or f"sqlite:///{path}"
+        )
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     # Errors are logged without their parameters: those can be people's names.
     options.setdefault("hide_parameters", True)
@@ -67,6 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         Migrate(app, db, directory=MIGRATIONS)
     limiter.init_app(app)
+    login_manager.init_app(app)
     realtime: dict[str, Any] = {
         "async_mode": app.config.get("ASYNC_MODE"),
         "message_queue": app.config.get("SOCKETIO_MESSAGE_QUEUE"),

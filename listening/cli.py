@@ -64,6 +64,26 @@ def upgrade() -> None:
         run(directory=app.extensions["migrate"].directory)
 
 
+@cli.command("create-coordinator")
+@click.option(
+    "--email", prompt=True, help="The coordinator's email address (they sign in with it)."
+)
+@click.password_option(help="Asked for twice, without showing it, when not given.")
+def create_coordinator(email: str, password: str) -> None:
+    """Create a coordinator account, for a server without a browser at hand."""
+    from .app import create_app
+    from .services import accounts
+
+    app = create_app()
+    with app.app_context():
+        try:
+            account = accounts.create_coordinator(email, password)
+        except accounts.Invalid as invalid:
+            raise click.ClickException(" ".join(invalid.fields.values())) from None
+        click.echo(f"Created coordinator {account.email}. They can sign in at /sign-in.")
+
+
 def init_app(app: Flask) -> None:
     """Make the commands available as ``flask --app listening.app …`` too."""
     app.cli.add_command(rehearse)
+    app.cli.add_command(create_coordinator)

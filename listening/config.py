@@ -42,6 +42,12 @@ class Config:
     STALE_AFTER_HOURS = float(os.environ.get("LISTENING_STALE_AFTER_HOURS", "12"))
     #: the address people reach the site at, for links and QR codes (https://listen.example.org)
     PUBLIC_URL = os.environ.get("LISTENING_PUBLIC_URL")
+    #: the sign-in cookie: never readable by scripts, not sent with other sites' requests, and
+    #: only over HTTPS when the site is served over HTTPS
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = (PUBLIC_URL or "").startswith("https://")
+    SESSION_COOKIE_NAME = "listening_signed_in"
     #: how many proxies in front of the server to trust for X-Forwarded-For/-Proto/-Host
     TRUSTED_PROXIES = int(os.environ.get("LISTENING_TRUSTED_PROXIES", "0"))
     #: per-address limits: creating sessions, joining one, and opening a live connection. A
@@ -49,6 +55,7 @@ class Config:
     LIMIT_CREATE = os.environ.get("LISTENING_LIMIT_CREATE", "20 per hour")
     LIMIT_JOIN = os.environ.get("LISTENING_LIMIT_JOIN", "60 per minute")
     LIMIT_CONNECT = os.environ.get("LISTENING_LIMIT_CONNECT", "300 per minute")
+    LIMIT_SIGN_IN = os.environ.get("LISTENING_LIMIT_SIGN_IN", "10 per minute")
     #: addresses the limits do not apply to: this machine (rehearsals, monitors). Behind a proxy,
     #: set LISTENING_TRUSTED_PROXIES so clients are told apart rather than all seen as the proxy.
     LIMIT_EXEMPT = os.environ.get("LISTENING_LIMIT_EXEMPT", "127.0.0.1,::1")

@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -36,3 +37,5 @@ else:
 socketio = SocketIO()
 #: per-address limits on creating, joining and connecting (storage: RATELIMIT_STORAGE_URI)
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+#: who is signed in (coordinators and hosts; participants never sign in)
+login_manager = LoginManager()

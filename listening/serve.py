@@ -68,11 +68,19 @@ def main(argv: list[str] | None = None) -> None:
     with app.app_context():
         # This process owns every connection, so nobody is connected until they reconnect.
         services.forget_presence()
+        setup = services.accounts.setup_link()
     ticker.start(app)
     _raise_file_limit(app.config["MAX_CONNECTIONS"])
     _tune_garbage_collector()
     shown = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
     print(f"listening is running ({args.async_mode}): open http://{shown}:{args.port}/", flush=True)
+    if setup is not None:
+        base = (app.config["PUBLIC_URL"] or f"http://{shown}:{args.port}").rstrip("/")
+        print(
+            f"First run: create the first coordinator at {base}/setup/{setup} "
+            "(the link works once, for a day; a new one is printed at each start until then).",
+            flush=True,
+        )
     if listener is not None:
         _serve_eventlet(app, listener)
     else:

@@ -4,10 +4,22 @@ Participants' first names are kept while a session runs, so rooms can show who i
 and erased in the same transaction that ends it (``services.sessions``).
 """
 
+from .account import Account, AccountLink, LinkPurpose, Role
 from .participant import Participant
 from .room import Room
 from .session import ListeningSession, SessionStatus
 from .session_count import SessionCount
 from .turn import Turn
 
-__all__ = ["ListeningSession", "Participant", "Room", "SessionCount", "SessionStatus", "Turn"]
+__all__ = [
+    "Account",
+    "AccountLink",
+    "LinkPurpose",
+    "ListeningSession",
+    "Participant",
+    "Role",
+    "Room",
+    "SessionCount",
+    "SessionStatus",
+    "Turn",
+]

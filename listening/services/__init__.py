@@ -2,11 +2,13 @@
 
 Split by concern: ``validation`` (what people may type), ``identity`` (who is asking),
 ``store`` (the one compare-and-set and retry), ``sessions`` (create, start, end), ``joining``,
-``presence``, ``rooms`` (changing one room, and the ticker's step) and ``moves`` (the
-speaker's and the host's). Each function takes typed values the web edge has parsed and
-returns :class:`~listening.changes.Changes` for the realtime path to publish.
+``presence``, ``rooms`` (changing one room, and the ticker's step), ``moves`` (the
+speaker's and the host's) and ``accounts`` (coordinators and hosts, signing in). Each
+function takes typed values the web edge has parsed and returns
+:class:`~listening.changes.Changes` for the realtime path to publish.
 """
 
+from . import accounts
 from .identity import Caller, find_session, identify
 from .joining import join, remove_person
 from .moves import extend, finish_turn, pass_turn, pause, resume, skip
@@ -17,6 +19,7 @@ from .validation import Invalid, NewSession
 
 __all__ = [
     "Caller",
+    "accounts",
     "Invalid",
     "NewSession",
     "create_session",

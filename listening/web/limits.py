@@ -24,6 +24,8 @@ def _setting(name: str):
 #: decorators for the views that create a session and join one
 creating = limiter.shared_limit(_setting("LIMIT_CREATE"), scope="create", methods=["POST"])
 joining = limiter.limit(_setting("LIMIT_JOIN"), methods=["POST"])
+#: and for signing in, against guessing passwords
+signing_in = limiter.limit(_setting("LIMIT_SIGN_IN"), methods=["POST"])
 
 
 @limiter.request_filter

@@ -1,0 +1,203 @@
+"""Coordinators and hosts sign in: the first coordinator's setup link, sign-in, sign-out."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+from flask import g
+
+from listening.cli import cli
+from listening.extensions import db
+from listening.models import Account
+from listening.services import accounts
+
+PASSWORD = "a long enough secret"
+SOMEONE = {"REMOTE_ADDR": "203.0.113.5"}
+
+
+def csrf(page: bytes) -> str:
+    """Return the CSRF token a form page carries, as a browser would send it back."""
+    found = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert found, "every account form carries a CSRF token"
+    return found.group(1).decode()
+
+
+@pytest.fixture(autouse=True)
+def each_request_finds_its_own_signed_in_user(app):
+    """pytest-flask keeps one app context (and so one ``g``) across a test's requests, where a
+    server gives each request its own; without this, Flask-Login (its user) and Flask-WTF (its
+    CSRF token) would carry one client's over to the next client's request."""
+
+    @app.before_request
+    def forget() -> None:
+        g.pop("_login_user", None)
+        g.pop("csrf_token", None)
+
+
+@pytest.fixture
+def setup_token(app):
+    return accounts.setup_link()
+
+
+def create_first_coordinator(client, token: str, email: str = "Coord@Example.org"):
+    page = client.get(f"/setup/{token}")
+    return client.post(
+        f"/setup/{token}",
+        data={
+            "csrf_token": csrf(page.data),
+            "email": email,
+            "password": PASSWORD,
+            "again": PASSWORD,
+        },
+    )
+
+
+@pytest.fixture
+def coordinator(client, setup_token):
+    assert create_first_coordinator(client, setup_token).status_code == 303
+    client.post("/sign-out", data={"csrf_token": csrf(client.get("/account").data)})
+    return "coord@example.org"
+
+
+def sign_in(client, email: str, password: str = PASSWORD, **extra):
+    page = client.get("/sign-in")
+    return client.post(
+        "/sign-in",
+        data={"csrf_token": csrf(page.data), "email": email, "password": password},
+        **extra,
+    )
+
+
+def test_the_setup_link_creates_the_first_coordinator_once(client, setup_token):
+    answer = create_first_coordinator(client, setup_token)
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("/account")
+    page = client.get("/account")
+    assert page.status_code == 200 and b"coord@example.org" in page.data
+    assert b"coordinator" in page.data
+    again = client.get(f"/setup/{setup_token}")
+    assert again.status_code == 410 and b"already been used" in again.data
+    assert accounts.setup_link() is None, "no new setup link once a coordinator exists"
+
+
+def test_the_password_is_stored_only_as_an_argon2_hash(client, setup_token):
+    create_first_coordinator(client, setup_token)
+    stored = db.session.scalar(db.select(Account.password_hash))
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_unknown_and_expired_setup_links_get_a_clear_page(client, app, clock, setup_token):
+    unknown = client.get("/setup/not-a-link-we-made")
+    assert unknown.status_code == 404 and b"doesn&#39;t work" in unknown.data
+    clock.advance(accounts.SETUP_DAYS * 86400 + 1)
+    expired = client.get(f"/setup/{setup_token}")
+    assert expired.status_code == 410 and b"expired" in expired.data
+
+
+def test_a_newer_setup_link_replaces_the_older_one(client, setup_token):
+    newer = accounts.setup_link()
+    assert client.get(f"/setup/{setup_token}").status_code == 404
+    assert client.get(f"/setup/{newer}").status_code == 200
+
+
+def test_a_setup_form_without_its_csrf_token_changes_nothing(client, setup_token):
+    answer = client.post(
+        f"/setup/{setup_token}",
+        data={"email": "a@example.org", "password": PASSWORD, "again": PASSWORD},
+    )
+    assert answer.status_code == 400 and b"Please try again" in answer.data
+    assert accounts.needs_setup()
+
+
+def test_a_weak_password_or_a_bad_address_is_explained(client, setup_token):
+    page = client.get(f"/setup/{setup_token}")
+    answer = client.post(
+        f"/setup/{setup_token}",
+        data={"csrf_token": csrf(page.data), "email": "nobody", "password": "short", "again": "x"},
+    )
+    assert answer.status_code == 400
+    assert b"Enter an email address" in answer.data and b"characters" in answer.data
+    assert accounts.needs_setup()
+    assert client.get(f"/setup/{setup_token}").status_code == 200, "the link still works"
+
+
+def test_a_wrong_password_and_an_unknown_address_are_told_the_same(client, coordinator):
+    wrong = sign_in(client, coordinator, "not the password at all")
+    unknown = sign_in(client, "someone@example.org")
+    assert wrong.status_code == unknown.status_code == 401
+    assert accounts.WRONG.replace("'", "&#39;").encode() in wrong.data
+    assert accounts.WRONG.replace("'", "&#39;").encode() in unknown.data
+    assert client.get("/account").status_code == 302, "still signed out"
+
+
+def test_signing_in_opens_the_account_page_with_a_cookie_scripts_cannot_read(client, coordinator):
+    answer = sign_in(client, "  COORD@example.org ")
+    assert answer.status_code == 303
+    cookie = answer.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert b"coord@example.org" in client.get("/account").data
+
+
+def test_after_signing_in_only_a_path_on_this_site_is_followed(client, coordinator):
+    for target, lands in [
+        ("/account?tab=1", "/account?tab=1"),
+        ("https://evil.example/", "/account"),
+        ("//evil.example/", "/account"),
+        ("javascript:alert(1)", "/account"),
+    ]:
+        answer = sign_in(client, coordinator, query_string={"next": target})
+        assert answer.headers["Location"] == lands, target
+        client.post("/sign-out", data={"csrf_token": csrf(client.get("/account").data)})
+
+
+def test_the_account_page_needs_signing_in(client):
+    answer = client.get("/account")
+    assert answer.status_code == 302 and "/sign-in" in answer.headers["Location"]
+
+
+def test_guessing_passwords_from_one_address_is_limited(app, client, coordinator):
+    app.config.update(LIMIT_SIGN_IN="3 per minute")
+    tries = [
+        sign_in(client, coordinator, "guess", environ_base=SOMEONE).status_code for _ in range(4)
+    ]
+    assert tries == [401, 401, 401, 429]
+
+
+def test_sign_out_everywhere_ends_every_other_sign_in(app, coordinator):
+    phone, laptop = app.test_client(), app.test_client()
+    sign_in(phone, coordinator)
+    sign_in(laptop, coordinator)
+    assert laptop.get("/account").status_code == 200
+    phone.post("/sign-out-everywhere", data={"csrf_token": csrf(phone.get("/account").data)})
+    assert laptop.get("/account").status_code == 302, "the laptop is signed out too"
+    assert phone.get("/account").status_code == 302
+    assert sign_in(laptop, coordinator).status_code == 303, "signing in again works"
+
+
+def test_signing_out_needs_the_form_s_token(client, coordinator):
+    sign_in(client, coordinator)
+    assert client.post("/sign-out").status_code == 400
+    assert client.get("/account").status_code == 200, "a forged sign-out changed nothing"
+
+
+def test_a_disabled_account_cannot_sign_in(client, coordinator):
+    account = db.session.scalar(db.select(Account))
+    account.disabled_at = account.created_at
+    db.session.commit()
+    assert sign_in(client, coordinator).status_code == 401
+
+
+def test_the_command_line_creates_a_coordinator(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite'}")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["upgrade"]).exit_code == 0
+    made = runner.invoke(
+        cli, ["create-coordinator", "--email", "ops@example.org"], input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
+    assert made.exit_code == 0, made.output
+    assert "Created coordinator ops@example.org" in made.output
+    twice = runner.invoke(
+        cli, ["create-coordinator", "--email", "OPS@example.org"], input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
+    assert twice.exit_code != 0 and "already an account" in twice.output
