@@ -25,10 +25,13 @@ STATUS: dict[str, int] = {
     "not_speaker": 403,  # finish or pass from someone who does not have the floor
     "removed": 403,  # the host took this person out of the session
     "cross_site": 403,  # an HTML form posted from a page on another site
+    "not_coordinator": 403,  # a coordinator's page or action, from a host or nobody
+    "own_account": 409,  # a coordinator disabling their own account
     "wrong_sign_in": 401,  # an email and password that open no account (or a disabled one)
     # What they asked about.
     "unknown_session": 404,
     "unknown_room": 404,
+    "unknown_account": 404,  # an account id that does not exist
     "unknown_link": 404,  # a setup, invitation or reset link that was never issued
     "used_link": 410,  # a one-time link that has been used
     "expired_link": 410,  # a one-time link past its date

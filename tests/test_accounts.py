@@ -201,3 +201,123 @@ def test_the_command_line_creates_a_coordinator(tmp_path, monkeypatch):
         cli, ["create-coordinator", "--email", "OPS@example.org"], input=f"{PASSWORD}\n{PASSWORD}\n"
     )
     assert twice.exit_code != 0 and "already an account" in twice.output
+
+
+# Invitations, resets and disabling: what coordinators do for the people who run sessions.
+
+LINK = re.compile(rb'readonly value="https?://[^"]+/(invitation|reset)/([^"]+)"')
+
+
+def shown_link(page: bytes) -> str:
+    found = LINK.search(page)
+    assert found, "the page shows the link once, to copy"
+    return found.group(2).decode()
+
+
+@pytest.fixture
+def signed_in_coordinator(client, coordinator):
+    sign_in(client, coordinator)
+    return client
+
+
+def invite(client, role: str = "host") -> str:
+    page = client.get("/people")
+    answer = client.post("/people/invitations", data={"csrf_token": csrf(page.data), "role": role})
+    assert answer.status_code == 201
+    return shown_link(answer.data)
+
+
+def accept(app, token: str, email: str):
+    newcomer = app.test_client()
+    page = newcomer.get(f"/invitation/{token}")
+    answer = newcomer.post(
+        f"/invitation/{token}",
+        data={
+            "csrf_token": csrf(page.data),
+            "email": email,
+            "password": PASSWORD,
+            "again": PASSWORD,
+        },
+    )
+    return newcomer, answer
+
+
+def account_id(email: str) -> int:
+    return db.session.scalar(db.select(Account.id).where(Account.email == email))
+
+
+def test_a_coordinator_invites_a_host_who_signs_up_once(app, signed_in_coordinator):
+    token = invite(signed_in_coordinator)
+    host, answer = accept(app, token, "host@example.org")
+    assert answer.status_code == 303
+    assert b"a host" in host.get("/account").data
+    reused = app.test_client().get(f"/invitation/{token}")
+    assert reused.status_code == 410 and b"already been used" in reused.data
+    forced = app.test_client().post(f"/invitation/{token}", data={"email": "x@example.org"})
+    assert forced.status_code == 410, "posting to a used invitation creates nothing"
+    assert account_id("x@example.org") is None
+
+
+def test_an_invitation_expires_after_seven_days(app, clock, signed_in_coordinator):
+    token = invite(signed_in_coordinator, "coordinator")
+    clock.advance(accounts.INVITE_DAYS * 86400 + 1)
+    assert app.test_client().get(f"/invitation/{token}").status_code == 410
+
+
+def test_a_host_and_a_stranger_cannot_reach_the_coordinators_pages(app, signed_in_coordinator):
+    host, _ = accept(app, invite(signed_in_coordinator), "host@example.org")
+    stranger = app.test_client()
+    coordinator_id = account_id("coord@example.org")
+    token = csrf(host.get("/account").data)
+    for method, path in [
+        ("get", "/people"),
+        ("post", "/people/invitations"),
+        ("post", f"/people/{coordinator_id}/reset"),
+        ("post", f"/people/{coordinator_id}/disable"),
+    ]:
+        as_host = getattr(host, method)(path, data={"csrf_token": token, "role": "coordinator"})
+        assert as_host.status_code == 403, (method, path)
+        as_stranger = getattr(stranger, method)(path)
+        assert as_stranger.status_code == 302 and "/sign-in" in as_stranger.headers["Location"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(Account)) == 2
+
+
+def test_a_disabled_host_is_signed_out_and_cannot_sign_in_until_enabled(app, signed_in_coordinator):
+    host, _ = accept(app, invite(signed_in_coordinator), "host@example.org")
+    page = signed_in_coordinator.get("/people")
+    host_id = account_id("host@example.org")
+    signed_in_coordinator.post(f"/people/{host_id}/disable", data={"csrf_token": csrf(page.data)})
+    assert host.get("/account").status_code == 302, "their sign-in ended"
+    assert sign_in(app.test_client(), "host@example.org").status_code == 401
+    signed_in_coordinator.post(f"/people/{host_id}/enable", data={"csrf_token": csrf(page.data)})
+    assert sign_in(app.test_client(), "host@example.org").status_code == 303
+
+
+def test_a_coordinator_cannot_disable_themselves(signed_in_coordinator):
+    page = signed_in_coordinator.get("/people")
+    me = account_id("coord@example.org")
+    answer = signed_in_coordinator.post(
+        f"/people/{me}/disable", data={"csrf_token": csrf(page.data)}
+    )
+    assert answer.status_code == 409
+    assert signed_in_coordinator.get("/account").status_code == 200
+
+
+def test_a_reset_link_sets_a_new_password_once_and_ends_other_sign_ins(app, signed_in_coordinator):
+    host, _ = accept(app, invite(signed_in_coordinator), "host@example.org")
+    page = signed_in_coordinator.get("/people")
+    answer = signed_in_coordinator.post(
+        f"/people/{account_id('host@example.org')}/reset", data={"csrf_token": csrf(page.data)}
+    )
+    token = shown_link(answer.data)
+    owner = app.test_client()
+    form = owner.get(f"/reset/{token}")
+    new = "a brand new long secret"
+    done = owner.post(
+        f"/reset/{token}", data={"csrf_token": csrf(form.data), "password": new, "again": new}
+    )
+    assert done.status_code == 303 and "changed=1" in done.headers["Location"]
+    assert host.get("/account").status_code == 302, "the old sign-in ended"
+    assert sign_in(app.test_client(), "host@example.org").status_code == 401, "old password"
+    assert sign_in(app.test_client(), "host@example.org", new).status_code == 303
+    assert owner.get(f"/reset/{token}").status_code == 410

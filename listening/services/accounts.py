@@ -24,6 +24,10 @@ from .identity import digest
 
 #: how long the first-run setup link works (a new one is printed at each start until it is used)
 SETUP_DAYS = 1
+#: how long an invitation works
+INVITE_DAYS = 7
+#: how long a password-reset link works
+RESET_DAYS = 1
 #: a password's length, in characters: long enough to resist guessing, short enough to hash
 PASSWORD_LENGTH = (10, 200)
 #: the longest email address there can be
@@ -115,14 +119,7 @@ def find_link(token: str, purpose: LinkPurpose) -> AccountLink:
 
 def use_setup_link(token: str, email: str, password: str, again: str) -> Account:
     """Create the first coordinator with the setup link, which then stops working."""
-    fields: dict[str, str] = {}
-    for check in (lambda: clean_email(email), lambda: check_password(password, again)):
-        try:
-            check()
-        except Invalid as invalid:
-            fields |= invalid.fields
-    if fields:
-        raise Invalid(fields)
+    _check_all(lambda: clean_email(email), lambda: check_password(password, again))
 
     def write() -> Account:
         link = find_link(token, LinkPurpose.SETUP)
@@ -187,3 +184,116 @@ def sign_out_everywhere(account_id: int) -> None:
             account.sign_in_epoch += 1
 
     store.attempt(write, "Lots happened at once; please try again.")
+
+
+def require_coordinator(account_id: int) -> Account:
+    """Return the signed-in coordinator, or refuse anyone else."""
+    account = db.session.get(Account, account_id)
+    if account is None or account.disabled_at is not None or account.role != Role.COORDINATOR:
+        raise Refused("not_coordinator", "Only a coordinator can do that.")
+    return account
+
+
+def _new_link(purpose: LinkPurpose, days: float, **fields) -> str:
+    """Add a one-time link (keeping only its hash) and return its secret, to be shown once."""
+    token = secrets.token_urlsafe(32)
+    at = stamp(clock_now())
+    db.session.add(
+        AccountLink(
+            token_hash=digest(token),
+            purpose=purpose,
+            created_at=at,
+            expires_at=at + timedelta(days=days),
+            **fields,
+        )
+    )
+    return token
+
+
+def invite(by: int, role: Role) -> str:
+    """Return a single-use invitation (7 days) for a new host or coordinator."""
+
+    def write() -> str:
+        require_coordinator(by)
+        return _new_link(LinkPurpose.INVITE, INVITE_DAYS, role=role)
+
+    return store.attempt(write, "Lots happened at once; please try again.")
+
+
+def accept_invitation(token: str, email: str, password: str, again: str) -> Account:
+    """Create the invited account with the invitation, which then stops working."""
+    _check_all(lambda: clean_email(email), lambda: check_password(password, again))
+
+    def write() -> Account:
+        link = find_link(token, LinkPurpose.INVITE)
+        link.used_at = stamp(clock_now())
+        assert link.role is not None
+        return _add(clean_email(email), password, link.role)
+
+    return store.attempt(write, "Lots happened at once; please try again.")
+
+
+def reset_link(by: int, account_id: int) -> str:
+    """Return a single-use link (a day) that lets the account's owner choose a new password."""
+
+    def write() -> str:
+        require_coordinator(by)
+        if db.session.get(Account, account_id) is None:
+            raise Refused("unknown_account", "There is no such account.")
+        return _new_link(LinkPurpose.RESET, RESET_DAYS, account_id=account_id)
+
+    return store.attempt(write, "Lots happened at once; please try again.")
+
+
+def use_reset_link(token: str, password: str, again: str) -> Account:
+    """Set a new password with a reset link; every earlier sign-in of the account ends."""
+    _check_all(lambda: check_password(password, again))
+
+    def write() -> Account:
+        link = find_link(token, LinkPurpose.RESET)
+        account = db.session.get(Account, link.account_id)
+        if account is None:
+            raise Refused("unknown_link", "This link doesn't work. Ask for a new one.")
+        link.used_at = stamp(clock_now())
+        account.password_hash = _hasher.hash(password)
+        account.sign_in_epoch += 1
+        return account
+
+    return store.attempt(write, "Lots happened at once; please try again.")
+
+
+def set_disabled(by: int, account_id: int, disabled: bool) -> Account:
+    """Disable an account (it can no longer sign in; what it did stays), or enable it again."""
+
+    def write() -> Account:
+        require_coordinator(by)
+        if account_id == by:
+            raise Refused("own_account", "You can't disable your own account.")
+        account = db.session.get(Account, account_id)
+        if account is None:
+            raise Refused("unknown_account", "There is no such account.")
+        if disabled and account.disabled_at is None:
+            account.disabled_at = stamp(clock_now())
+            account.sign_in_epoch += 1
+        elif not disabled:
+            account.disabled_at = None
+        return account
+
+    return store.attempt(write, "Lots happened at once; please try again.")
+
+
+def everyone() -> list[Account]:
+    """Return every account, coordinators first, then by address."""
+    return list(db.session.scalars(select(Account).order_by(Account.role, Account.email)))
+
+
+def _check_all(*checks) -> None:
+    """Run every check and raise one Invalid with all their fields."""
+    fields: dict[str, str] = {}
+    for check in checks:
+        try:
+            check()
+        except Invalid as invalid:
+            fields |= invalid.fields
+    if fields:
+        raise Invalid(fields)

@@ -16,9 +16,10 @@ from wtforms import PasswordField, StringField
 
 from ..engine import Refused
 from ..extensions import db, login_manager
-from ..models import Account, LinkPurpose
+from ..models import Account, LinkPurpose, Role
 from ..services import accounts
 from .limits import signing_in
+from .links import account_link
 
 bp = Blueprint("accounts", __name__)
 
@@ -77,6 +78,19 @@ class SignInForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes something, and nothing else: its CSRF token."""
+
+
+class InviteForm(FlaskForm):
+    """Whom to invite: a host or a coordinator."""
+
+    role = StringField("Role")
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, twice."""
+
+    password = PasswordField("New password")
+    again = PasswordField("The new password again")
 
 
 @bp.get("/setup/<token>")
@@ -172,3 +186,152 @@ def sign_out_everywhere():
     accounts.sign_out_everywhere(current_user.account_id)
     logout_user()
     return redirect(url_for("accounts.sign_in_form"), code=303)
+
+
+def _coordinator() -> Account:
+    """Return the signed-in coordinator, or refuse (403) a host."""
+    return accounts.require_coordinator(current_user.account_id)
+
+
+@bp.get("/people")
+@login_required
+def people():
+    """A coordinator's list of accounts, with invitations, resets and disabling."""
+    return _people_page(_coordinator(), None)
+
+
+def _people_page(me: Account, shown: dict | None, status: int = 200):
+    return render_template(
+        "accounts/people.html",
+        me=me,
+        accounts=accounts.everyone(),
+        form=ConfirmForm(),
+        invite=InviteForm(),
+        shown=shown,
+        invite_days=accounts.INVITE_DAYS,
+    ), status
+
+
+@bp.post("/people/invitations")
+@login_required
+def create_invitation():
+    """Make a single-use invitation and show its link, once, to copy and send."""
+    me = _coordinator()
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return render_template("errors/problem.html", message=STALE_FORM), 400
+    role = Role.COORDINATOR if form.role.data == "coordinator" else Role.HOST
+    token = accounts.invite(me.id, role)
+    shown = {
+        "what": f"An invitation for a new {role}",
+        "link": account_link("accounts.invitation_form", token),
+        "note": f"It works once, for {accounts.INVITE_DAYS} days.",
+    }
+    return _people_page(me, shown, 201)
+
+
+@bp.post("/people/<int:account_id>/reset")
+@login_required
+def create_reset(account_id: int):
+    """Make a single-use password-reset link for an account and show it, once."""
+    me = _coordinator()
+    if not ConfirmForm().validate_on_submit():
+        return render_template("errors/problem.html", message=STALE_FORM), 400
+    token = accounts.reset_link(me.id, account_id)
+    email = db.session.get(Account, account_id).email  # type: ignore[union-attr]
+    shown = {
+        "what": f"A link for {email} to choose a new password",
+        "link": account_link("accounts.reset_form", token),
+        "note": "It works once, for a day. Their other sign-ins end when they use it.",
+    }
+    return _people_page(me, shown, 201)
+
+
+@bp.post("/people/<int:account_id>/disable")
+@login_required
+def disable(account_id: int):
+    """Disable an account: it can no longer sign in; its sessions and counts stay."""
+    return _set_disabled(account_id, True)
+
+
+@bp.post("/people/<int:account_id>/enable")
+@login_required
+def enable(account_id: int):
+    """Let a disabled account sign in again."""
+    return _set_disabled(account_id, False)
+
+
+def _set_disabled(account_id: int, disabled: bool):
+    me = _coordinator()
+    if not ConfirmForm().validate_on_submit():
+        return render_template("errors/problem.html", message=STALE_FORM), 400
+    accounts.set_disabled(me.id, account_id, disabled)
+    return redirect(url_for("accounts.people"), code=303)
+
+
+@bp.get("/invitation/<token>")
+def invitation_form(token: str):
+    """Show the form an invited host or coordinator fills in (the link works once)."""
+    link = accounts.find_link(token, LinkPurpose.INVITE)
+    return _invitation_page(SetupForm(), token, str(link.role), {})
+
+
+@bp.post("/invitation/<token>")
+def accept_invitation(token: str):
+    """Create the invited account and sign it in."""
+    link = accounts.find_link(token, LinkPurpose.INVITE)
+    form = SetupForm()
+    if not form.validate_on_submit():
+        return _invitation_page(form, token, str(link.role), {"form": STALE_FORM}), 400
+    try:
+        account = accounts.accept_invitation(
+            token, form.email.data or "", form.password.data or "", form.again.data or ""
+        )
+    except accounts.Invalid as invalid:
+        db.session.rollback()
+        return _invitation_page(form, token, str(link.role), invalid.fields), 400
+    logout_user()
+    login_user(SignedIn.of(account))
+    return redirect(url_for("accounts.account"), code=303)
+
+
+def _invitation_page(form: SetupForm, token: str, role: str, errors: dict):
+    shortest, _ = accounts.PASSWORD_LENGTH
+    return render_template(
+        "accounts/invitation.html",
+        form=form,
+        token=token,
+        role=role,
+        errors=errors,
+        shortest=shortest,
+    )
+
+
+@bp.get("/reset/<token>")
+def reset_form(token: str):
+    """Show the form that sets a new password (the link works once)."""
+    accounts.find_link(token, LinkPurpose.RESET)
+    return _reset_page(NewPasswordForm(), token, {})
+
+
+@bp.post("/reset/<token>")
+def reset(token: str):
+    """Set the new password; every earlier sign-in ends; then sign in with it."""
+    form = NewPasswordForm()
+    if not form.validate_on_submit():
+        accounts.find_link(token, LinkPurpose.RESET)
+        return _reset_page(form, token, {"form": STALE_FORM}), 400
+    try:
+        accounts.use_reset_link(token, form.password.data or "", form.again.data or "")
+    except accounts.Invalid as invalid:
+        db.session.rollback()
+        return _reset_page(form, token, invalid.fields), 400
+    logout_user()
+    return redirect(url_for("accounts.sign_in_form", changed=1), code=303)
+
+
+def _reset_page(form: NewPasswordForm, token: str, errors: dict):
+    shortest, _ = accounts.PASSWORD_LENGTH
+    return render_template(
+        "accounts/reset.html", form=form, token=token, errors=errors, shortest=shortest
+    )

@@ -25,3 +25,8 @@ def participant_url(code: str) -> str:
 def host_url(code: str, host_key: str) -> str:
     """Return the host's private link; the key rides in the fragment, which no server sees."""
     return _absolute("host.console", code=code) + f"#key={host_key}"
+
+
+def account_link(endpoint: str, token: str) -> str:
+    """Return a one-time account link (an invitation, a password reset) to copy and send."""
+    return _absolute(endpoint, token=token)
