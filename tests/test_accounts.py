@@ -321,3 +321,58 @@ def test_a_reset_link_sets_a_new_password_once_and_ends_other_sign_ins(app, sign
     assert sign_in(app.test_client(), "host@example.org").status_code == 401, "old password"
     assert sign_in(app.test_client(), "host@example.org", new).status_code == 303
     assert owner.get(f"/reset/{token}").status_code == 410
+
+
+def test_one_invitation_used_by_many_at_the_same_instant_makes_one_account(
+    app, signed_in_coordinator, all_at_once
+):
+    token = invite(signed_in_coordinator, "coordinator")
+    results = all_at_once(
+        6, lambda i: accounts.accept_invitation(token, f"p{i}@example.org", PASSWORD, PASSWORD).id
+    )
+    made = [r for r in results if isinstance(r, int)]
+    assert len(made) == 1, results
+    assert set(results) - set(made) == {"used_link"}, results
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Account)) == 2
+
+
+def test_forms_take_only_posted_fields_and_hostile_values_get_a_calm_answer(client, coordinator):
+    token = csrf(client.get("/sign-in").data)
+    as_json = client.post("/sign-in", json={"csrf_token": token, "email": 5, "password": [1]})
+    assert as_json.status_code == 400, "a JSON body does not fill the form"
+    huge = sign_in(client, "a" * 100_000 + "@example.org", "b" * 50_000)
+    assert huge.status_code in (401, 413)
+    sign_in(client, coordinator)
+    page = client.get("/people")
+    absurd = client.post(f"/people/{10**30}/disable", data={"csrf_token": csrf(page.data)})
+    assert absurd.status_code == 404
+
+
+def test_sign_in_is_limited_per_account_even_from_this_machine(app, client, coordinator):
+    app.config.update(LIMIT_SIGN_IN="3 per minute")
+    tries = [sign_in(client, coordinator, "guess").status_code for _ in range(4)]
+    assert tries == [401, 401, 401, 429], "loopback is not exempt from sign-in limits"
+
+
+def test_two_coordinators_disabling_each_other_at_once_leave_one_enabled(
+    app, signed_in_coordinator, all_at_once
+):
+    accept(app, invite(signed_in_coordinator, "coordinator"), "second@example.org")
+    first, second = account_id("coord@example.org"), account_id("second@example.org")
+    pairs = [(first, second), (second, first)]
+    all_at_once(2, lambda i: accounts.set_disabled(*pairs[i], True).id)
+    with app.app_context():
+        enabled = db.session.scalar(
+            db.select(db.func.count()).select_from(Account).where(Account.disabled_at.is_(None))
+        )
+    assert enabled == 1, "someone can still sign in and put things right"
+
+
+def test_disabling_a_coordinator_ends_the_links_they_made(app, signed_in_coordinator):
+    other, _ = accept(app, invite(signed_in_coordinator, "coordinator"), "second@example.org")
+    pending = invite(other, "coordinator")
+    page = signed_in_coordinator.get("/people")
+    second = account_id("second@example.org")
+    signed_in_coordinator.post(f"/people/{second}/disable", data={"csrf_token": csrf(page.data)})
+    assert app.test_client().get(f"/invitation/{pending}").status_code == 404

@@ -60,6 +60,8 @@ class AccountLink(Model):
     role: Mapped[Role | None] = mapped_column(stored_enum(Role, "link_role"))
     #: the account a reset is for
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    #: the coordinator who made it (None for the setup link): disabling them ends their links
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]

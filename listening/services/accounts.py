@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from ..clock import now as clock_now
 from ..clock import stamp
@@ -117,6 +117,19 @@ def find_link(token: str, purpose: LinkPurpose) -> AccountLink:
     return link
 
 
+def _use(link: AccountLink) -> None:
+    """Mark a one-time link used with a compare-and-set: of two uses at once, one wins and the
+    other starts again from a fresh read, where the link is refused as used."""
+    links = store.table(AccountLink)
+    done = db.session.execute(
+        update(links)
+        .where(links.c.id == link.id, links.c.used_at.is_(None))
+        .values(used_at=stamp(clock_now()))
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise store.Lost()
+
+
 def use_setup_link(token: str, email: str, password: str, again: str) -> Account:
     """Create the first coordinator with the setup link, which then stops working."""
     _check_all(lambda: clean_email(email), lambda: check_password(password, again))
@@ -125,7 +138,7 @@ def use_setup_link(token: str, email: str, password: str, again: str) -> Account
         link = find_link(token, LinkPurpose.SETUP)
         if not needs_setup():
             raise Refused("used_link", "This server already has a coordinator. Sign in instead.")
-        link.used_at = stamp(clock_now())
+        _use(link)
         return _add(clean_email(email), password, Role.COORDINATOR)
 
     return store.attempt(write, "Lots happened at once; please try again.")
@@ -186,6 +199,14 @@ def sign_out_everywhere(account_id: int) -> None:
     store.attempt(write, "Lots happened at once; please try again.")
 
 
+#: the largest id the store can hold; larger ones in a path are simply unknown
+LARGEST_ID = 2**63 - 1
+
+
+def _account(account_id: int) -> Account | None:
+    return db.session.get(Account, account_id) if 0 < account_id <= LARGEST_ID else None
+
+
 def require_coordinator(account_id: int) -> Account:
     """Return the signed-in coordinator, or refuse anyone else."""
     account = db.session.get(Account, account_id)
@@ -215,7 +236,7 @@ def invite(by: int, role: Role) -> str:
 
     def write() -> str:
         require_coordinator(by)
-        return _new_link(LinkPurpose.INVITE, INVITE_DAYS, role=role)
+        return _new_link(LinkPurpose.INVITE, INVITE_DAYS, role=role, created_by=by)
 
     return store.attempt(write, "Lots happened at once; please try again.")
 
@@ -226,9 +247,10 @@ def accept_invitation(token: str, email: str, password: str, again: str) -> Acco
 
     def write() -> Account:
         link = find_link(token, LinkPurpose.INVITE)
-        link.used_at = stamp(clock_now())
-        assert link.role is not None
-        return _add(clean_email(email), password, link.role)
+        role = link.role
+        assert role is not None
+        _use(link)
+        return _add(clean_email(email), password, role)
 
     return store.attempt(write, "Lots happened at once; please try again.")
 
@@ -238,9 +260,9 @@ def reset_link(by: int, account_id: int) -> str:
 
     def write() -> str:
         require_coordinator(by)
-        if db.session.get(Account, account_id) is None:
+        if _account(account_id) is None:
             raise Refused("unknown_account", "There is no such account.")
-        return _new_link(LinkPurpose.RESET, RESET_DAYS, account_id=account_id)
+        return _new_link(LinkPurpose.RESET, RESET_DAYS, account_id=account_id, created_by=by)
 
     return store.attempt(write, "Lots happened at once; please try again.")
 
@@ -254,7 +276,7 @@ def use_reset_link(token: str, password: str, again: str) -> Account:
         account = db.session.get(Account, link.account_id)
         if account is None:
             raise Refused("unknown_link", "This link doesn't work. Ask for a new one.")
-        link.used_at = stamp(clock_now())
+        _use(link)
         account.password_hash = _hasher.hash(password)
         account.sign_in_epoch += 1
         return account
@@ -269,17 +291,38 @@ def set_disabled(by: int, account_id: int, disabled: bool) -> Account:
         require_coordinator(by)
         if account_id == by:
             raise Refused("own_account", "You can't disable your own account.")
-        account = db.session.get(Account, account_id)
+        account = _account(account_id)
         if account is None:
             raise Refused("unknown_account", "There is no such account.")
         if disabled and account.disabled_at is None:
+            # Lock the coordinators (PostgreSQL), write, then count within this transaction:
+            # two coordinators disabling each other at once cannot leave nobody to sign in.
+            db.session.scalars(
+                select(Account.id).where(Account.role == Role.COORDINATOR).with_for_update()
+            ).all()
             account.disabled_at = stamp(clock_now())
             account.sign_in_epoch += 1
+            # Unused links for it, and the invitations and resets it made, stop working too.
+            db.session.execute(
+                delete(AccountLink).where(
+                    (AccountLink.account_id == account.id) | (AccountLink.created_by == account.id)
+                )
+            )
+            db.session.flush()
+            if _enabled_coordinators() == 0:
+                raise Refused("own_account", "At least one coordinator must stay enabled.")
         elif not disabled:
             account.disabled_at = None
         return account
 
     return store.attempt(write, "Lots happened at once; please try again.")
+
+
+def _enabled_coordinators() -> int:
+    query = select(func.count()).where(
+        Account.role == Role.COORDINATOR, Account.disabled_at.is_(None)
+    )
+    return db.session.scalar(query) or 0
 
 
 def everyone() -> list[Account]:

@@ -18,13 +18,19 @@ from ..engine import Refused
 from ..extensions import db, login_manager
 from ..models import Account, LinkPurpose, Role
 from ..services import accounts
-from .limits import signing_in
+from .limits import signing_in, signing_in_as
 from .links import account_link
 
 bp = Blueprint("accounts", __name__)
 
 #: what a form whose CSRF token is missing or stale tells the person
 STALE_FORM = "This form was open too long, or came from elsewhere. Please try again."
+
+
+def _posted():
+    """The posted form fields, and nothing else: a JSON body never fills a form (its values
+    need not be strings)."""
+    return request.form if request.method == "POST" else None
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,8 @@ def _load(user_id: str) -> SignedIn | None:
 
 
 login_manager.login_view = "accounts.sign_in_form"
-login_manager.login_message = "Please sign in to see that page."
+#: the sign-in page says who it is for; no flashed message (nothing shows one)
+login_manager.login_message = None
 
 
 class SetupForm(FlaskForm):
@@ -97,13 +104,13 @@ class NewPasswordForm(FlaskForm):
 def setup_form(token: str):
     """Show the form that creates the first coordinator (the link works once)."""
     accounts.find_link(token, LinkPurpose.SETUP)
-    return _setup_page(SetupForm(), token, {})
+    return _setup_page(SetupForm(formdata=_posted()), token, {})
 
 
 @bp.post("/setup/<token>")
 def setup(token: str):
     """Create the first coordinator and sign them in."""
-    form = SetupForm()
+    form = SetupForm(formdata=_posted())
     if not form.validate_on_submit():
         accounts.find_link(token, LinkPurpose.SETUP)
         return _setup_page(form, token, {"form": STALE_FORM}), 400
@@ -130,14 +137,17 @@ def sign_in_form():
     """Show the sign-in form."""
     if current_user.is_authenticated:
         return redirect(url_for("accounts.account"))
-    return render_template("accounts/sign_in.html", form=SignInForm(), errors={}), 200
+    return render_template(
+        "accounts/sign_in.html", form=SignInForm(formdata=_posted()), errors={}
+    ), 200
 
 
 @bp.post("/sign-in")
 @signing_in
+@signing_in_as
 def sign_in():
     """Sign in with email and password; a wrong pair is told the same way, whatever was wrong."""
-    form = SignInForm()
+    form = SignInForm(formdata=_posted())
     if not form.validate_on_submit():
         return render_template("accounts/sign_in.html", form=form, errors={"form": STALE_FORM}), 400
     try:
@@ -165,13 +175,15 @@ def _same_site(target: str | None) -> str | None:
 @login_required
 def account():
     """Who is signed in, and how to sign out."""
-    return render_template("accounts/account.html", form=ConfirmForm(), me=current_user)
+    return render_template(
+        "accounts/account.html", form=ConfirmForm(formdata=_posted()), me=current_user
+    )
 
 
 @bp.post("/sign-out")
 def sign_out():
     """Sign out on this device."""
-    if not ConfirmForm().validate_on_submit():
+    if not ConfirmForm(formdata=_posted()).validate_on_submit():
         return render_template("errors/problem.html", message=STALE_FORM), 400
     logout_user()
     return redirect(url_for("accounts.sign_in_form"), code=303)
@@ -181,7 +193,7 @@ def sign_out():
 @login_required
 def sign_out_everywhere():
     """End every sign-in of this account, on every device, this one included."""
-    if not ConfirmForm().validate_on_submit():
+    if not ConfirmForm(formdata=_posted()).validate_on_submit():
         return render_template("errors/problem.html", message=STALE_FORM), 400
     accounts.sign_out_everywhere(current_user.account_id)
     logout_user()
@@ -205,8 +217,8 @@ def _people_page(me: Account, shown: dict | None, status: int = 200):
         "accounts/people.html",
         me=me,
         accounts=accounts.everyone(),
-        form=ConfirmForm(),
-        invite=InviteForm(),
+        form=ConfirmForm(formdata=_posted()),
+        invite=InviteForm(formdata=_posted()),
         shown=shown,
         invite_days=accounts.INVITE_DAYS,
     ), status
@@ -217,7 +229,7 @@ def _people_page(me: Account, shown: dict | None, status: int = 200):
 def create_invitation():
     """Make a single-use invitation and show its link, once, to copy and send."""
     me = _coordinator()
-    form = InviteForm()
+    form = InviteForm(formdata=_posted())
     if not form.validate_on_submit():
         return render_template("errors/problem.html", message=STALE_FORM), 400
     role = Role.COORDINATOR if form.role.data == "coordinator" else Role.HOST
@@ -235,7 +247,7 @@ def create_invitation():
 def create_reset(account_id: int):
     """Make a single-use password-reset link for an account and show it, once."""
     me = _coordinator()
-    if not ConfirmForm().validate_on_submit():
+    if not ConfirmForm(formdata=_posted()).validate_on_submit():
         return render_template("errors/problem.html", message=STALE_FORM), 400
     token = accounts.reset_link(me.id, account_id)
     email = db.session.get(Account, account_id).email  # type: ignore[union-attr]
@@ -263,7 +275,7 @@ def enable(account_id: int):
 
 def _set_disabled(account_id: int, disabled: bool):
     me = _coordinator()
-    if not ConfirmForm().validate_on_submit():
+    if not ConfirmForm(formdata=_posted()).validate_on_submit():
         return render_template("errors/problem.html", message=STALE_FORM), 400
     accounts.set_disabled(me.id, account_id, disabled)
     return redirect(url_for("accounts.people"), code=303)
@@ -273,14 +285,14 @@ def _set_disabled(account_id: int, disabled: bool):
 def invitation_form(token: str):
     """Show the form an invited host or coordinator fills in (the link works once)."""
     link = accounts.find_link(token, LinkPurpose.INVITE)
-    return _invitation_page(SetupForm(), token, str(link.role), {})
+    return _invitation_page(SetupForm(formdata=_posted()), token, str(link.role), {})
 
 
 @bp.post("/invitation/<token>")
 def accept_invitation(token: str):
     """Create the invited account and sign it in."""
     link = accounts.find_link(token, LinkPurpose.INVITE)
-    form = SetupForm()
+    form = SetupForm(formdata=_posted())
     if not form.validate_on_submit():
         return _invitation_page(form, token, str(link.role), {"form": STALE_FORM}), 400
     try:
@@ -311,13 +323,13 @@ def _invitation_page(form: SetupForm, token: str, role: str, errors: dict):
 def reset_form(token: str):
     """Show the form that sets a new password (the link works once)."""
     accounts.find_link(token, LinkPurpose.RESET)
-    return _reset_page(NewPasswordForm(), token, {})
+    return _reset_page(NewPasswordForm(formdata=_posted()), token, {})
 
 
 @bp.post("/reset/<token>")
 def reset(token: str):
     """Set the new password; every earlier sign-in ends; then sign in with it."""
-    form = NewPasswordForm()
+    form = NewPasswordForm(formdata=_posted())
     if not form.validate_on_submit():
         accounts.find_link(token, LinkPurpose.RESET)
         return _reset_page(form, token, {"form": STALE_FORM}), 400

@@ -24,12 +24,20 @@ def _setting(name: str):
 #: decorators for the views that create a session and join one
 creating = limiter.shared_limit(_setting("LIMIT_CREATE"), scope="create", methods=["POST"])
 joining = limiter.limit(_setting("LIMIT_JOIN"), methods=["POST"])
-#: and for signing in, against guessing passwords
+#: and for signing in, against guessing passwords: per address, and per account guessed at
 signing_in = limiter.limit(_setting("LIMIT_SIGN_IN"), methods=["POST"])
+signing_in_as = limiter.limit(
+    _setting("LIMIT_SIGN_IN"),
+    methods=["POST"],
+    key_func=lambda: "sign-in:" + str(request.form.get("email", "")).strip().lower()[:254],
+)
 
 
 @limiter.request_filter
 def _exempt() -> bool:
+    # Never for signing in: behind a proxy on this machine everyone would look exempt.
+    if request.endpoint == "accounts.sign_in":
+        return False
     return request.remote_addr in _exempt_addresses()
 
 
