@@ -376,3 +376,19 @@ def test_disabling_a_coordinator_ends_the_links_they_made(app, signed_in_coordin
     second = account_id("second@example.org")
     signed_in_coordinator.post(f"/people/{second}/disable", data={"csrf_token": csrf(page.data)})
     assert app.test_client().get(f"/invitation/{pending}").status_code == 404
+
+
+def test_one_invitation_cannot_probe_many_addresses(app, signed_in_coordinator):
+    app.config.update(LIMIT_SIGN_IN="3 per minute")
+    token = invite(signed_in_coordinator)
+    prober = app.test_client()
+    page = prober.get(f"/invitation/{token}", environ_base=SOMEONE)
+    tries = [
+        prober.post(
+            f"/invitation/{token}",
+            data={"csrf_token": csrf(page.data), "email": f"guess{i}@example.org", "password": "x"},
+            environ_base=SOMEONE,
+        ).status_code
+        for i in range(4)
+    ]
+    assert tries == [400, 400, 400, 429]

@@ -18,7 +18,7 @@ from ..engine import Refused
 from ..extensions import db, login_manager
 from ..models import Account, LinkPurpose, Role
 from ..services import accounts
-from .limits import signing_in, signing_in_as
+from .limits import signing_in, signing_in_as, using_a_link
 from .links import account_link
 
 bp = Blueprint("accounts", __name__)
@@ -108,6 +108,7 @@ def setup_form(token: str):
 
 
 @bp.post("/setup/<token>")
+@using_a_link
 def setup(token: str):
     """Create the first coordinator and sign them in."""
     form = SetupForm(formdata=_posted())
@@ -289,6 +290,7 @@ def invitation_form(token: str):
 
 
 @bp.post("/invitation/<token>")
+@using_a_link
 def accept_invitation(token: str):
     """Create the invited account and sign it in."""
     link = accounts.find_link(token, LinkPurpose.INVITE)
@@ -327,6 +329,7 @@ def reset_form(token: str):
 
 
 @bp.post("/reset/<token>")
+@using_a_link
 def reset(token: str):
     """Set the new password; every earlier sign-in ends; then sign in with it."""
     form = NewPasswordForm(formdata=_posted())

@@ -26,6 +26,8 @@ creating = limiter.shared_limit(_setting("LIMIT_CREATE"), scope="create", method
 joining = limiter.limit(_setting("LIMIT_JOIN"), methods=["POST"])
 #: and for signing in, against guessing passwords: per address, and per account guessed at
 signing_in = limiter.limit(_setting("LIMIT_SIGN_IN"), methods=["POST"])
+#: and for the one-time link forms, so one link cannot probe which addresses have accounts
+using_a_link = limiter.shared_limit(_setting("LIMIT_SIGN_IN"), scope="link", methods=["POST"])
 signing_in_as = limiter.limit(
     _setting("LIMIT_SIGN_IN"),
     methods=["POST"],
@@ -33,10 +35,20 @@ signing_in_as = limiter.limit(
 )
 
 
+#: the views whose limits apply to this machine too
+NEVER_EXEMPT = {
+    "accounts.sign_in",
+    "accounts.setup",
+    "accounts.accept_invitation",
+    "accounts.reset",
+}
+
+
 @limiter.request_filter
 def _exempt() -> bool:
-    # Never for signing in: behind a proxy on this machine everyone would look exempt.
-    if request.endpoint == "accounts.sign_in":
+    # Never for passwords and one-time links: behind a proxy on this machine everyone would
+    # look exempt.
+    if request.endpoint in NEVER_EXEMPT:
         return False
     return request.remote_addr in _exempt_addresses()
 
