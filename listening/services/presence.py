@@ -13,84 +13,59 @@ from .rooms import change_room
 
 
 def set_present(participant_id: int, present: bool) -> Changes:
-    """Record that a participant's last screen went away, or their first came back.
-
-    Two plain UPDATEs, no objects loaded: this runs for every screen that connects or drops.
-    The session's version goes up with it, so a Start forming rooms from who is connected
-    loses its compare-and-set and looks again, rather than slipping past this change.
-    """
-    people, sessions = store.table(Participant), store.table(ListeningSession)
-
-    def write() -> tuple[tuple | None, Changes]:
-        changed = db.session.execute(
-            update(people)
-            .where(people.c.id == participant_id, people.c.present != present)
-            .values(present=present)
-            .returning(people.c.session_id, people.c.room_id, people.c.public_id)
-        ).first()
-        if changed is None:
-            return None, Changes()
-        db.session.execute(
-            update(sessions)
-            .where(sessions.c.id == changed.session_id)
-            .values(version=sessions.c.version + 1)
-        )
-        return tuple(changed), Changes(sessions={changed.session_id})
-
-    changed, changes = store.attempt(write, "Lots happened at once; please reconnect.")
-    if changed is not None:
-        _session_id, room_id, public_id = changed
-        if room_id is not None:
-            changes.add(
-                change_room(
-                    room_id, lambda room, now: engine.set_presence(room, public_id, present, now)
-                )
-            )
-    return changes
+    """Record that a participant's first screen came back, or their last went away."""
+    return set_presence([participant_id], present)
 
 
 def set_absent(participant_ids: list[int]) -> Changes:
-    """Record that these participants' last screens have gone, all at once.
+    """Record that these participants' last screens have gone, all at once."""
+    return set_presence(participant_ids, False)
 
-    When a network cut or a proxy restart drops a whole session's screens together, one write
-    marks everyone away and each room changes once, however many of its members left; one by
-    one, 2,050 screens kept the server busy for seconds.
+
+def set_presence(participant_ids: list[int], present: bool) -> Changes:
+    """Record that these participants are connected, or not, in one write.
+
+    Plain UPDATEs, no objects loaded: this runs for every screen that connects or drops. The
+    sessions' versions go up with it, so a Start forming rooms from who is connected loses its
+    compare-and-set and looks again, rather than slipping past this change. When a network cut
+    drops a whole session's screens together, each room changes once however many of its
+    members left (one by one, 2,050 screens kept the server busy for seconds).
     """
     people, sessions = store.table(Participant), store.table(ListeningSession)
 
     def write() -> tuple[list, Changes]:
-        left = db.session.execute(
+        changed = db.session.execute(
             update(people)
-            .where(people.c.id.in_(participant_ids), people.c.present.is_(True))
-            .values(present=False)
+            .where(people.c.id.in_(participant_ids), people.c.present != present)
+            .values(present=present)
             .returning(people.c.session_id, people.c.room_id, people.c.public_id)
         ).all()
-        touched = sorted({row.session_id for row in left})
+        touched = sorted({row.session_id for row in changed})
         if touched:
             db.session.execute(
                 update(sessions)
                 .where(sessions.c.id.in_(touched))
                 .values(version=sessions.c.version + 1)
             )
-        return [tuple(row) for row in left], Changes(sessions=set(touched))
+        return [tuple(row) for row in changed], Changes(sessions=set(touched))
 
-    left, changes = store.attempt(write, "Lots happened at once; the room catches up.")
+    changed, changes = store.attempt(write, "Lots happened at once; the room catches up.")
     by_room: dict[int, list[str]] = {}
-    for _session_id, room_id, public_id in left:
+    for _session_id, room_id, public_id in changed:
         if room_id is not None:
             by_room.setdefault(room_id, []).append(public_id)
     for room_id, members in sorted(by_room.items()):
-        changes.add(change_room(room_id, _all_absent(members)))
+        changes.add(change_room(room_id, _members_set(members, present)))
     return changes
 
 
-def _all_absent(members: list[str]):
-    """Return a room move that marks each of these members not connected."""
+def _members_set(members: list[str], present: bool):
+    """Return a room move that marks each of these members connected, or not."""
 
     def move(room: engine.Room, now: float) -> tuple[engine.Room, list]:
         effects: list = []
         for member in members:
-            room, more = engine.set_presence(room, member, False, now)
+            room, more = engine.set_presence(room, member, present, now)
             effects += more
         return room, effects
 
@@ -106,8 +81,4 @@ def forget_presence() -> None:
 
 
 def _everyone_absent(room: engine.Room, now: float) -> tuple[engine.Room, list]:
-    effects: list = []
-    for member in room.members:
-        room, more = engine.set_presence(room, member.id, False, now)
-        effects += more
-    return room, effects
+    return _members_set([m.id for m in room.members], False)(room, now)

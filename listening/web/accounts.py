@@ -27,12 +27,6 @@ bp = Blueprint("accounts", __name__)
 STALE_FORM = "This form was open too long, or came from elsewhere. Please try again."
 
 
-def _posted():
-    """The posted form fields, and nothing else: a JSON body never fills a form (its values
-    need not be strings)."""
-    return request.form if request.method == "POST" else None
-
-
 @dataclass(frozen=True)
 class SignedIn:
     """Who is signed in, as Flask-Login sees them. The id names the sign-in's epoch too, so
@@ -68,7 +62,21 @@ login_manager.login_view = "accounts.sign_in_form"
 login_manager.login_message = None
 
 
-class SetupForm(FlaskForm):
+class Form(FlaskForm):
+    """A form filled from posted form fields only: a JSON body never fills one (its values need
+    not be strings)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(formdata=request.form if request.method == "POST" else None, **kwargs)
+
+
+def _confirm() -> None:
+    """Refuse (400, nothing changed) a button's post whose CSRF token is missing or stale."""
+    if not ConfirmForm().validate_on_submit():
+        raise Refused("bad_request", STALE_FORM)
+
+
+class SetupForm(Form):
     """The first coordinator's email and password."""
 
     email = StringField("Email")
@@ -76,24 +84,24 @@ class SetupForm(FlaskForm):
     again = PasswordField("The password again")
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     """Email and password."""
 
     email = StringField("Email")
     password = PasswordField("Password")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that changes something, and nothing else: its CSRF token."""
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     """Whom to invite: a host or a coordinator."""
 
     role = StringField("Role")
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     """A new password, twice."""
 
     password = PasswordField("New password")
@@ -104,14 +112,14 @@ class NewPasswordForm(FlaskForm):
 def setup_form(token: str):
     """Show the form that creates the first coordinator (the link works once)."""
     accounts.find_link(token, LinkPurpose.SETUP)
-    return _setup_page(SetupForm(formdata=_posted()), token, {})
+    return _setup_page(SetupForm(), token, {})
 
 
 @bp.post("/setup/<token>")
 @using_a_link
 def setup(token: str):
     """Create the first coordinator and sign them in."""
-    form = SetupForm(formdata=_posted())
+    form = SetupForm()
     if not form.validate_on_submit():
         accounts.find_link(token, LinkPurpose.SETUP)
         return _setup_page(form, token, {"form": STALE_FORM}), 400
@@ -127,9 +135,22 @@ def setup(token: str):
 
 
 def _setup_page(form: SetupForm, token: str, errors: dict):
+    return _password_page(
+        form,
+        errors,
+        heading="Create the first coordinator",
+        lead="This server has no accounts yet. The coordinator you create here can invite hosts "
+        "and other coordinators, and review how many sessions were held. This link works once.",
+        action=url_for("accounts.setup", token=token),
+        button="Create and sign in",
+    )
+
+
+def _password_page(form: Form, errors: dict, **page):
+    """Render a form that chooses a password (a new account, or a reset)."""
     shortest, _ = accounts.PASSWORD_LENGTH
     return render_template(
-        "accounts/setup.html", form=form, token=token, errors=errors, shortest=shortest
+        "accounts/password.html", form=form, errors=errors, shortest=shortest, **page
     )
 
 
@@ -138,9 +159,7 @@ def sign_in_form():
     """Show the sign-in form."""
     if current_user.is_authenticated:
         return redirect(url_for("accounts.account"))
-    return render_template(
-        "accounts/sign_in.html", form=SignInForm(formdata=_posted()), errors={}
-    ), 200
+    return render_template("accounts/sign_in.html", form=SignInForm(), errors={}), 200
 
 
 @bp.post("/sign-in")
@@ -148,7 +167,7 @@ def sign_in_form():
 @signing_in_as
 def sign_in():
     """Sign in with email and password; a wrong pair is told the same way, whatever was wrong."""
-    form = SignInForm(formdata=_posted())
+    form = SignInForm()
     if not form.validate_on_submit():
         return render_template("accounts/sign_in.html", form=form, errors={"form": STALE_FORM}), 400
     try:
@@ -176,16 +195,13 @@ def _same_site(target: str | None) -> str | None:
 @login_required
 def account():
     """Who is signed in, and how to sign out."""
-    return render_template(
-        "accounts/account.html", form=ConfirmForm(formdata=_posted()), me=current_user
-    )
+    return render_template("accounts/account.html", form=ConfirmForm(), me=current_user)
 
 
 @bp.post("/sign-out")
 def sign_out():
     """Sign out on this device."""
-    if not ConfirmForm(formdata=_posted()).validate_on_submit():
-        return render_template("errors/problem.html", message=STALE_FORM), 400
+    _confirm()
     logout_user()
     return redirect(url_for("accounts.sign_in_form"), code=303)
 
@@ -194,8 +210,7 @@ def sign_out():
 @login_required
 def sign_out_everywhere():
     """End every sign-in of this account, on every device, this one included."""
-    if not ConfirmForm(formdata=_posted()).validate_on_submit():
-        return render_template("errors/problem.html", message=STALE_FORM), 400
+    _confirm()
     accounts.sign_out_everywhere(current_user.account_id)
     logout_user()
     return redirect(url_for("accounts.sign_in_form"), code=303)
@@ -218,8 +233,8 @@ def _people_page(me: Account, shown: dict | None, status: int = 200):
         "accounts/people.html",
         me=me,
         accounts=accounts.everyone(),
-        form=ConfirmForm(formdata=_posted()),
-        invite=InviteForm(formdata=_posted()),
+        form=ConfirmForm(),
+        invite=InviteForm(),
         shown=shown,
         invite_days=accounts.INVITE_DAYS,
     ), status
@@ -230,9 +245,9 @@ def _people_page(me: Account, shown: dict | None, status: int = 200):
 def create_invitation():
     """Make a single-use invitation and show its link, once, to copy and send."""
     me = _coordinator()
-    form = InviteForm(formdata=_posted())
+    form = InviteForm()
     if not form.validate_on_submit():
-        return render_template("errors/problem.html", message=STALE_FORM), 400
+        raise Refused("bad_request", STALE_FORM)
     role = Role.COORDINATOR if form.role.data == "coordinator" else Role.HOST
     token = accounts.invite(me.id, role)
     shown = {
@@ -248,8 +263,7 @@ def create_invitation():
 def create_reset(account_id: int):
     """Make a single-use password-reset link for an account and show it, once."""
     me = _coordinator()
-    if not ConfirmForm(formdata=_posted()).validate_on_submit():
-        return render_template("errors/problem.html", message=STALE_FORM), 400
+    _confirm()
     token = accounts.reset_link(me.id, account_id)
     email = db.session.get(Account, account_id).email  # type: ignore[union-attr]
     shown = {
@@ -276,8 +290,7 @@ def enable(account_id: int):
 
 def _set_disabled(account_id: int, disabled: bool):
     me = _coordinator()
-    if not ConfirmForm(formdata=_posted()).validate_on_submit():
-        return render_template("errors/problem.html", message=STALE_FORM), 400
+    _confirm()
     accounts.set_disabled(me.id, account_id, disabled)
     return redirect(url_for("accounts.people"), code=303)
 
@@ -286,7 +299,7 @@ def _set_disabled(account_id: int, disabled: bool):
 def invitation_form(token: str):
     """Show the form an invited host or coordinator fills in (the link works once)."""
     link = accounts.find_link(token, LinkPurpose.INVITE)
-    return _invitation_page(SetupForm(formdata=_posted()), token, str(link.role), {})
+    return _invitation_page(SetupForm(), token, str(link.role), {})
 
 
 @bp.post("/invitation/<token>")
@@ -294,7 +307,7 @@ def invitation_form(token: str):
 def accept_invitation(token: str):
     """Create the invited account and sign it in."""
     link = accounts.find_link(token, LinkPurpose.INVITE)
-    form = SetupForm(formdata=_posted())
+    form = SetupForm()
     if not form.validate_on_submit():
         return _invitation_page(form, token, str(link.role), {"form": STALE_FORM}), 400
     try:
@@ -309,15 +322,22 @@ def accept_invitation(token: str):
     return redirect(url_for("accounts.account"), code=303)
 
 
+#: what an invitation page says each role does
+ROLE_LEADS = {
+    "coordinator": "Coordinators invite hosts and review how many sessions were held.",
+    "host": "Hosts create sessions and hold the space while people take turns.",
+}
+
+
 def _invitation_page(form: SetupForm, token: str, role: str, errors: dict):
-    shortest, _ = accounts.PASSWORD_LENGTH
-    return render_template(
-        "accounts/invitation.html",
-        form=form,
-        token=token,
-        role=role,
-        errors=errors,
-        shortest=shortest,
+    return _password_page(
+        form,
+        errors,
+        heading=f"You're invited as a {role}",
+        lead=f"{ROLE_LEADS[role]} Choose the email address and password you will sign in with. "
+        "This link works once.",
+        action=url_for("accounts.accept_invitation", token=token),
+        button="Create my account",
     )
 
 
@@ -325,14 +345,14 @@ def _invitation_page(form: SetupForm, token: str, role: str, errors: dict):
 def reset_form(token: str):
     """Show the form that sets a new password (the link works once)."""
     accounts.find_link(token, LinkPurpose.RESET)
-    return _reset_page(NewPasswordForm(formdata=_posted()), token, {})
+    return _reset_page(NewPasswordForm(), token, {})
 
 
 @bp.post("/reset/<token>")
 @using_a_link
 def reset(token: str):
     """Set the new password; every earlier sign-in ends; then sign in with it."""
-    form = NewPasswordForm(formdata=_posted())
+    form = NewPasswordForm()
     if not form.validate_on_submit():
         accounts.find_link(token, LinkPurpose.RESET)
         return _reset_page(form, token, {"form": STALE_FORM}), 400
@@ -346,7 +366,12 @@ def reset(token: str):
 
 
 def _reset_page(form: NewPasswordForm, token: str, errors: dict):
-    shortest, _ = accounts.PASSWORD_LENGTH
-    return render_template(
-        "accounts/reset.html", form=form, token=token, errors=errors, shortest=shortest
+    return _password_page(
+        form,
+        errors,
+        heading="Choose a new password",
+        lead="Once it is set, you are signed out everywhere and sign in with the new one. "
+        "This link works once.",
+        action=url_for("accounts.reset", token=token),
+        button="Set the new password",
     )

@@ -106,14 +106,14 @@ def connect(auth=None):
         join_room(person_channel(public_id))
         connections.screens[caller.participant_id] += 1
         if connections.screens[caller.participant_id] == 1:
-            _presence(caller.participant_id, True)
+            _present(caller.participant_id)
     send_current(caller.session_id, public_id, caller.is_host, sid)
 
 
-def _presence(participant_id: int, present: bool) -> None:
-    """Record presence; a failure is logged and mended by the person's next connection."""
+def _present(participant_id: int) -> None:
+    """Record that someone is here; a failure is logged and mended by their next connection."""
     try:
-        publish_safely(services.set_present(participant_id, present))
+        publish_safely(services.set_present(participant_id, True))
     except Exception:
         db.session.rollback()
         current_app.logger.exception("could not record presence for %s", participant_id)
