@@ -54,6 +54,7 @@ $(NODE_DEPS): package.json package-lock.json
 $(VENDOR): $(NODE_DEPS)
 	mkdir -p static/vendor
 	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/
+	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/
 	touch $@
 
 clean:  ## remove everything the two commands set up

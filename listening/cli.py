@@ -77,7 +77,7 @@ def create_coordinator(email: str, password: str) -> None:
     app = create_app()
     with app.app_context():
         try:
-            account = accounts.create_coordinator(email, password)
+            account = accounts.create_account(email, password)
         except accounts.Invalid as invalid:
             raise click.ClickException(" ".join(invalid.fields.values())) from None
         click.echo(f"Created coordinator {account.email}. They can sign in at /sign-in.")

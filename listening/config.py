@@ -36,9 +36,10 @@ class Config:
     MAX_CONTENT_LENGTH = 64 * 1024
     #: the most people one session may have (a room each 8, so 25 rooms); stops a link flood
     MAX_PEOPLE = int(os.environ.get("LISTENING_MAX_PEOPLE", "200"))
-    #: ended sessions are deleted this many days after they were created; their counts stay
+    #: ended sessions are deleted this many days after they ended; their counts stay
     KEEP_DAYS = float(os.environ.get("LISTENING_KEEP_DAYS", "90"))
-    #: sessions still open this many hours after they were created are ended, erasing names
+    #: sessions still open this many hours after they were created (or scheduled to start)
+    #: are ended, erasing names
     STALE_AFTER_HOURS = float(os.environ.get("LISTENING_STALE_AFTER_HOURS", "12"))
     #: the address people reach the site at, for links and QR codes (https://listen.example.org)
     PUBLIC_URL = os.environ.get("LISTENING_PUBLIC_URL")
@@ -64,6 +65,9 @@ class Config:
     #: people whose last screen goes within this many seconds are marked away together
     PRESENCE_COALESCE_SECONDS = float(os.environ.get("LISTENING_PRESENCE_COALESCE_SECONDS", "0.2"))
     #: a lobby that keeps changing (a storm of joins) is sent at most this often, in seconds
+    #: how long after a session ends "Did you feel heard?" may be answered; its answers are
+    #: counted on the coordinators' page only after that, all at once, so none can be told apart
+    HEARD_WINDOW_SECONDS = float(os.environ.get("LISTENING_HEARD_WINDOW_SECONDS", "3600"))
     LOBBY_COALESCE_SECONDS = float(os.environ.get("LISTENING_LOBBY_COALESCE_SECONDS", "0.5"))
     #: the most connections the server holds at once (screens, page loads and idle sockets)
     MAX_CONNECTIONS = int(os.environ.get("LISTENING_MAX_CONNECTIONS", "5000"))

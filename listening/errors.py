@@ -18,6 +18,7 @@ STATUS: dict[str, int] = {
     "invalid_name": 400,  # a first name that is empty, too long or has hidden characters
     # Who is asking.
     "bad_auth": 401,  # a connection without a session code and a secret
+    "not_signed_in": 401,  # creating or listing sessions without signing in
     "forged_key": 403,  # a host key that is not this session's
     "unknown_participant": 401,  # a participant token this session does not know
     "not_host": 403,  # a host's move from someone else
@@ -25,6 +26,7 @@ STATUS: dict[str, int] = {
     "not_speaker": 403,  # finish or pass from someone who does not have the floor
     "removed": 403,  # the host took this person out of the session
     "cross_site": 403,  # an HTML form posted from a page on another site
+    "not_your_session": 403,  # a session's console or copy from an account that is not its host
     "not_coordinator": 403,  # a coordinator's page or action, from a host or nobody
     "own_account": 409,  # a coordinator disabling their own account
     "wrong_sign_in": 401,  # an email and password that open no account (or a disabled one)
@@ -38,6 +40,10 @@ STATUS: dict[str, int] = {
     # The state does not allow it now.
     "full": 409,  # the session or room holds as many people as it may
     "ended": 409,  # the session has ended
+    "not_open": 409,  # joining a scheduled session before its lobby opens (15 minutes before)
+    "not_ended": 409,  # "Did you feel heard?" answered before the session has ended
+    "answered": 409,  # "Did you feel heard?" answered a second time
+    "too_late": 409,  # "Did you feel heard?" answered after its window closed
     "started": 409,  # Start, a second time
     "too_few": 409,  # Start with fewer than two people
     "not_started": 409,  # a move in a room still gathering people

@@ -178,9 +178,20 @@ class Host:
             )
 
 
-def create_session(server: str, **settings) -> dict:
-    """Create a session over the public API and return the reply (with the host link)."""
-    reply = requests.post(f"{server}/api/sessions", json=settings, timeout=10)
+def sign_in(server: str, email: str, password: str) -> requests.Session:
+    """Return an HTTP session signed in to the server as a host or coordinator."""
+    http = requests.Session()
+    reply = http.post(
+        f"{server}/api/sign-in", json={"email": email, "password": password}, timeout=10
+    )
+    reply.raise_for_status()
+    return http
+
+
+def create_session(server: str, http: requests.Session, **settings) -> dict:
+    """Create a session over the public API as the signed-in ``http``; return the reply (with
+    the host link)."""
+    reply = http.post(f"{server}/api/sessions", json=settings, timeout=10)
     reply.raise_for_status()
     return reply.json()
 

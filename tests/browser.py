@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
+from .live import HOST_EMAIL, HOST_PASSWORD
+
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = [
     "--no-sandbox",
@@ -157,6 +159,16 @@ def join(page: Page, participant_url: str, name: str) -> None:
     page.get_by_label("Your first name").fill(name)
     page.get_by_role("button", name="Join", exact=True).click()
     expect(heading(page)).to_have_text("You're in", timeout=SOON)
+
+
+def sign_in(page: Page, server) -> None:
+    """Sign this browser in as the live server's host (made from its setup link if need be)."""
+    server.host()
+    page.goto("/sign-in")
+    page.get_by_label("Email").fill(HOST_EMAIL)
+    page.get_by_label("Password").fill(HOST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Your account")).to_be_visible()
 
 
 # Checks a test makes on a whole page.

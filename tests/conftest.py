@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 import threading
 
 import pytest
+from argon2 import PasswordHasher
+from flask import g
 from flask_migrate import upgrade
 
 from listening.app import create_app
 from listening.engine import Refused
 from listening.extensions import db, socketio
+from listening.models import Role
+from listening.services import accounts
 from listening.ticker import tick_once
+
+#: numbers the hosts that worlds make, so two worlds in one app are two hosts
+HOSTS = itertools.count(1)
+#: the password every test account has
+PASSWORD = "listen well, friends"
+# The fewest argon2 rounds the library allows, so the hundreds of accounts tests make cost
+# milliseconds; the app itself keeps the library's defaults (a test checks the hash is argon2).
+accounts._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 class Clock:
@@ -47,7 +61,44 @@ def app(tmp_path, clock):
     )
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
+
+    @app.before_request
+    def forget() -> None:
+        # pytest-flask keeps one app context (and so one ``g``) across a test's requests,
+        # where a server gives each request its own; without this, Flask-Login (its user) and
+        # Flask-WTF (its CSRF token) would carry one client's over to the next client's.
+        g.pop("_login_user", None)
+        g.pop("csrf_token", None)
+
     yield app
+
+
+def add_account(app, email: str, role: Role = Role.HOST) -> int:
+    """Create an account directly in the store; return its id."""
+    with app.app_context():
+        return accounts.create_account(email, PASSWORD, role).id
+
+
+def csrf_of(page: bytes) -> str:
+    """Return the CSRF token a form page carries, as a browser would send it back."""
+    found = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert found, "every form carries a CSRF token"
+    return found.group(1).decode()
+
+
+def with_csrf(http, data: dict, page: str = "/") -> dict:
+    """Return a form's fields with the CSRF token its page gives this client."""
+    return {**data, "csrf_token": csrf_of(http.get(page).data)}
+
+
+def sign_in_json(http, email: str, address: str = "127.0.0.1") -> None:
+    """Sign a test client in through the JSON sign-in, as a script would."""
+    reply = http.post(
+        "/api/sign-in",
+        json={"email": email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": address},
+    )
+    assert reply.status_code == 200, reply.json
 
 
 class World:
@@ -57,12 +108,23 @@ class World:
         self.app, self.clock = app, clock
         self.http = app.test_client()
         self.code = self.host_key = None
+        self.account_id: int | None = None
         self.sockets: dict[str, object] = {}
         self.ids: dict[str, str] = {}
         self.tokens: dict[str, str] = {}
         self.seen: dict[tuple[str, str], dict] = {}
 
+    def sign_in(self) -> None:
+        """Make this world's host an account (each world its own) and sign its client in."""
+        number = next(HOSTS)
+        self.email = f"host{number}@example.org"
+        self.account_id = add_account(self.app, self.email)
+        # Each from its own address: sign-in is limited per address, this machine included.
+        sign_in_json(self.http, self.email, f"198.18.{number // 250 % 250}.{number % 250 + 1}")
+
     def create(self, **settings) -> dict:
+        if self.account_id is None:
+            self.sign_in()
         body = {"title": "Tuesday space", **settings}
         reply = self.http.post("/api/sessions", json=body)
         assert reply.status_code == 201, reply.json
@@ -175,6 +237,15 @@ class World:
     def db(self):
         """Return an app context for looking at the store directly."""
         return self.app.app_context()
+
+
+@pytest.fixture
+def signed_in(app, client) -> str:
+    """Sign pytest-flask's ``client`` in as a host; return the host's email."""
+    email = f"host{next(HOSTS)}@example.org"
+    add_account(app, email)
+    sign_in_json(client, email)
+    return email
 
 
 @pytest.fixture

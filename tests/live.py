@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+from urllib.parse import urlsplit
 
 import requests
 
@@ -16,6 +18,12 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+#: what the run command prints on a fresh database
+SETUP_LINK = re.compile(r"First run: create the first coordinator at (\S+/setup/\S+) ")
+#: the account live tests host with
+HOST_EMAIL, HOST_PASSWORD = "host@example.org", "listen well, friends"
 
 
 class Server:
@@ -34,6 +42,7 @@ class Server:
         }
         self.db_path = tmp_path / "live.sqlite"
         self.process: subprocess.Popen | None = None
+        self._host: requests.Session | None = None
 
     def start(self) -> Server:
         """Start the server and wait until it answers."""
@@ -75,3 +84,30 @@ class Server:
     def log(self) -> str:
         """Return what the server printed."""
         return self.log_path.read_text() if self.log_path.exists() else ""
+
+    def host(self) -> requests.Session:
+        """Return an HTTP session signed in as this server's first coordinator, made the way
+        a new installation's is: from the setup link the run command printed."""
+        if self._host is None:
+            found = SETUP_LINK.search(self.log())
+            assert found, f"a fresh server prints its setup link:\n{self.log()}"
+            # The printed link names "localhost"; the tests reach the server at 127.0.0.1.
+            link = self.url + urlsplit(found.group(1)).path
+            http = requests.Session()
+            page = http.get(link, timeout=10)
+            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text)
+            assert token, "the setup form carries a CSRF token"
+            made = http.post(
+                link,
+                data={
+                    "csrf_token": token.group(1),
+                    "email": HOST_EMAIL,
+                    "password": HOST_PASSWORD,
+                    "again": HOST_PASSWORD,
+                },
+                allow_redirects=False,
+                timeout=10,
+            )
+            assert made.status_code == 303, made.text
+            self._host = http
+        return self._host

@@ -6,7 +6,6 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from flask import g
 
 from listening.cli import cli
 from listening.extensions import db
@@ -22,18 +21,6 @@ def csrf(page: bytes) -> str:
     found = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page)
     assert found, "every account form carries a CSRF token"
     return found.group(1).decode()
-
-
-@pytest.fixture(autouse=True)
-def each_request_finds_its_own_signed_in_user(app):
-    """pytest-flask keeps one app context (and so one ``g``) across a test's requests, where a
-    server gives each request its own; without this, Flask-Login (its user) and Flask-WTF (its
-    CSRF token) would carry one client's over to the next client's request."""
-
-    @app.before_request
-    def forget() -> None:
-        g.pop("_login_user", None)
-        g.pop("csrf_token", None)
 
 
 @pytest.fixture
@@ -392,3 +379,20 @@ def test_one_invitation_cannot_probe_many_addresses(app, signed_in_coordinator):
         for i in range(4)
     ]
     assert tries == [400, 400, 400, 429]
+
+
+def test_guesses_through_the_form_and_the_json_sign_in_are_counted_together(
+    app, client, coordinator
+):
+    app.config.update(LIMIT_SIGN_IN="4 per minute")
+    elsewhere = {"REMOTE_ADDR": "203.0.113.77"}
+    form = [sign_in(client, coordinator, "guess").status_code for _ in range(2)]
+    api = [
+        client.post(
+            "/api/sign-in",
+            json={"email": coordinator, "password": "guess"},
+            environ_base=elsewhere,
+        ).status_code
+        for _ in range(3)
+    ]
+    assert form == [401, 401] and api == [401, 401, 429], "one count per account, both ways"

@@ -32,6 +32,7 @@ from .browser import (
     room_card,
     screenshot,
     sideways_overflow,
+    sign_in,
     spoken_row,
     tab_to,
     timer,
@@ -56,8 +57,9 @@ def bots():
 # Issue 2: the cue changes on everyone's screen when a turn passes.
 
 
-def test_a_host_creates_a_session_and_two_people_see_the_cue_change_as_turns_pass(screens):
+def test_a_host_creates_a_session_and_two_people_see_the_cue_change_as_turns_pass(screens, server):
     host = screens.open()
+    sign_in(host, server)
     host.goto("/")
     host.get_by_label("Title").fill("Tuesday space")
     expect(host.get_by_label("Prompt 1")).to_have_value(re.compile("How are you feeling"))
@@ -110,7 +112,7 @@ def test_a_host_creates_a_session_and_two_people_see_the_cue_change_as_turns_pas
 
 
 def test_the_host_removes_someone_and_only_the_host_is_told(screens, server, bots):
-    made = create_session(server.url, title="Removing")
+    made = create_session(server.url, server.host(), title="Removing")
     host = screens.open()
     host.goto(made["host_url"])
     ada = screens.open(phone=True)
@@ -182,6 +184,9 @@ def every_view(browser, tmp_path_factory) -> dict[str, View]:
     try:
         host = screens.open()
         host.goto("/")
+        look("welcome", host.get_by_role("heading", name="Spaces for listening"))
+        sign_in(host, server)
+        host.goto("/")
         look("create", host.get_by_role("heading", name="Create a space for listening"))
         host.get_by_label("Title").fill("   ")
         host.get_by_role("button", name="Create session").click()
@@ -190,7 +195,7 @@ def every_view(browser, tmp_path_factory) -> dict[str, View]:
         look("not-found", host.get_by_role("heading", name="We can't find that session"))
 
         made = create_session(
-            server.url, title="Tuesday space", turn_seconds=120, silence_seconds=10
+            server.url, server.host(), title="Tuesday space", turn_seconds=120, silence_seconds=10
         )
         host.goto(made["host_url"])
         ada, ben = screens.open(), screens.open()
@@ -231,6 +236,7 @@ def every_view(browser, tmp_path_factory) -> dict[str, View]:
 
 
 REQUIRED_VIEWS = [
+    "welcome",
     "create",
     "create-with-errors",
     "not-found",
@@ -294,6 +300,7 @@ def test_a_host_creates_and_starts_and_a_speaker_finishes_with_the_keyboard_alon
 ):
     host = screens.open()
     keys = host.keyboard
+    sign_in(host, server)
     host.goto("/")
     tab_to(host, host.get_by_label("Title"))
     assert has_visible_focus(host), "the focused field shows where the keyboard is"
@@ -360,7 +367,13 @@ WATCH_ANNOUNCER = """el => {
 
 def test_a_screen_reader_hears_the_turn_change_but_not_the_clock(screens, server, bots):
     made = create_session(
-        server.url, title="Quiet", turn_seconds=31, rounds=1, silence_seconds=1, grace_seconds=1
+        server.url,
+        server.host(),
+        title="Quiet",
+        turn_seconds=31,
+        rounds=1,
+        silence_seconds=1,
+        grace_seconds=1,
     )
     host = Host(server.url, made["code"], made["host_key"])
     bots.append(host)

@@ -17,7 +17,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.live]
 def test_after_a_restart_mid_turn_every_screen_comes_back_to_the_same_turn_and_time(
     server, screens
 ):
-    made = create_session(server.url, title="Restart", turn_seconds=90, silence_seconds=1)
+    made = create_session(
+        server.url, server.host(), title="Restart", turn_seconds=90, silence_seconds=1
+    )
     ada, ben = screens.open(), screens.open(phone=True)
     join(ada, made["participant_url"], "Ada")
     join(ben, made["participant_url"], "Ben")

@@ -126,6 +126,7 @@ def finish(people: dict[str, Page], now: Round, how: str = "I've finished") -> N
 def test_a_host_and_eight_people_follow_a_whole_session_on_their_own_screens(screens, server):
     made = create_session(
         server.url,
+        server.host(),
         title="Thursday space",
         prompts=PROMPTS,
         turn_seconds=TURN,

@@ -10,6 +10,8 @@ import pytest
 
 from listening.extensions import socketio
 
+from .conftest import with_csrf
+
 
 def test_a_session_has_a_limit_on_how_many_people_join(app, world):
     app.config["MAX_PEOPLE"] = 3
@@ -36,7 +38,8 @@ def test_absurd_numbers_get_a_clear_answer(started, client):
     assert started.send("host", "pause", {"room": -1})["error"] == "unknown_room"
     reply = started.http.post("/api/sessions", json={"title": "x", "turn_seconds": 10**400})
     assert reply.status_code == 400 and "turn_seconds" in reply.json["fields"]
-    form = started.http.post("/sessions", data={"title": "x", "turn_seconds": "9" * 400})
+    data = with_csrf(started.http, {"title": "x", "turn_seconds": "9" * 400})
+    form = started.http.post("/sessions", data=data)
     assert form.status_code == 400 and "Choose a whole number" in form.get_data(as_text=True)
 
 
@@ -49,10 +52,10 @@ def test_names_with_joiners_are_welcome_and_names_differing_by_case_are_numbered
     assert joined == ["مهر\u200cانگیز", "👩\u200d👩\u200d👧", "Sam", "sam 2"]
 
 
-def test_numbers_thousands_of_digits_long_get_the_form_back_with_reasons(client):
+def test_numbers_thousands_of_digits_long_get_the_form_back_with_reasons(client, signed_in):
     for field in ("turn_seconds", "rounds", "silence_seconds", "grace_seconds"):
         for huge in ("9" * 5000, "0" * 5000):
-            form = client.post("/sessions", data={"title": "", field: huge})
+            form = client.post("/sessions", data=with_csrf(client, {"title": "", field: huge}))
             assert form.status_code == 400, field
         assert "Give the session a title" in form.get_data(as_text=True)
 

@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import pytest
 
+from .conftest import with_csrf
 
-def test_the_home_page_offers_a_session_with_the_practices_prompts(client):
+
+def test_the_home_page_offers_a_session_with_the_practices_prompts(client, signed_in):
     page = client.get("/").get_data(as_text=True)
     assert "How are you feeling" in page and "What are you hoping for?" in page
 
 
-def test_a_host_creates_a_session_from_the_form_and_lands_on_their_console(client):
+def test_a_host_creates_a_session_from_the_form_and_lands_on_their_console(client, signed_in):
     reply = client.post(
         "/sessions",
-        data={
-            "title": "Thursday space",
-            "prompts": ["How are you?", "What's on your mind?", "What do you hope for?"],
-            "turn_seconds": "120",
-            "rounds": "3",
-            "silence_seconds": "5",
-            "grace_seconds": "15",
-        },
+        data=with_csrf(
+            client,
+            {
+                "title": "Thursday space",
+                "prompts": ["How are you?", "What's on your mind?", "What do you hope for?"],
+                "turn_seconds": "120",
+                "rounds": "3",
+                "silence_seconds": "5",
+                "grace_seconds": "15",
+            },
+        ),
     )
     assert reply.status_code == 303
     host_link = reply.headers["Location"]
@@ -29,14 +34,15 @@ def test_a_host_creates_a_session_from_the_form_and_lands_on_their_console(clien
     assert console.status_code == 200 and "Thursday space" in console.get_data(as_text=True)
 
 
-def test_a_form_with_mistakes_comes_back_with_reasons_and_keeps_what_was_typed(client):
-    reply = client.post("/sessions", data={"title": "", "turn_seconds": "9000", "rounds": "3"})
+def test_a_form_with_mistakes_comes_back_with_reasons_and_keeps_what_was_typed(client, signed_in):
+    data = {"title": "", "turn_seconds": "9000", "rounds": "3"}
+    reply = client.post("/sessions", data=with_csrf(client, data))
     page = reply.get_data(as_text=True)
     assert reply.status_code == 400
     assert "Give the session a title" in page and "from 30 to 300" in page
 
 
-def test_the_api_gives_the_host_link_once_and_a_participant_link(client):
+def test_the_api_gives_the_host_link_once_and_a_participant_link(client, signed_in):
     reply = client.post("/api/sessions", json={"title": "Space"})
     assert reply.status_code == 201
     body = reply.json
@@ -61,19 +67,19 @@ def test_the_api_gives_the_host_link_once_and_a_participant_link(client):
         ({"title": "bell\x07"}, "title"),
     ],
 )
-def test_bad_settings_are_refused_with_the_field_to_fix(client, settings, field):
+def test_bad_settings_are_refused_with_the_field_to_fix(client, signed_in, settings, field):
     reply = client.post("/api/sessions", json={"title": "Space", **settings})
     assert reply.status_code == 400
     assert reply.json["error"] == "invalid" and field in reply.json["fields"]
 
 
-def test_a_body_that_is_not_a_json_object_is_refused(client):
+def test_a_body_that_is_not_a_json_object_is_refused(client, signed_in):
     for body in ("[1, 2]", "not json", '"title"'):
         reply = client.post("/api/sessions", data=body, content_type="application/json")
         assert reply.status_code == 400 and reply.json["error"] == "bad_request"
 
 
-def test_a_huge_body_is_refused_before_it_is_read(client):
+def test_a_huge_body_is_refused_before_it_is_read(client, signed_in):
     reply = client.post("/api/sessions", json={"title": "x" * 100_000})
     assert reply.status_code == 413 and reply.json["error"] == "request_entity_too_large"
 

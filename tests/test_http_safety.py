@@ -7,6 +7,8 @@ import pytest
 
 from listening.app import create_app
 
+from .conftest import add_account, sign_in_json, with_csrf
+
 
 def test_every_page_forbids_inline_script_framing_sniffing_and_referrers(world):
     world.create()
@@ -29,16 +31,18 @@ def test_every_page_forbids_inline_script_framing_sniffing_and_referrers(world):
     ],
     ids=["fetch metadata: cross-site", "fetch metadata: same-site", "origin"],
 )
-def test_a_form_posted_from_another_site_is_refused_and_creates_nothing(client, form, headers):
-    reply = client.post("/sessions", data=form, headers=headers)
+def test_a_form_posted_from_another_site_is_refused_and_creates_nothing(
+    client, signed_in, form, headers
+):
+    reply = client.post("/sessions", data=with_csrf(client, form), headers=headers)
     assert reply.status_code == 403
     assert "another site" in reply.get_data(as_text=True)
     assert "Location" not in reply.headers
 
 
-def test_a_form_posted_from_this_site_creates_the_session(client, form):
+def test_a_form_posted_from_this_site_creates_the_session(client, signed_in, form):
     for headers in ({"Sec-Fetch-Site": "same-origin"}, {"Origin": "http://localhost"}, {}):
-        reply = client.post("/sessions", data=form, headers=headers)
+        reply = client.post("/sessions", data=with_csrf(client, form), headers=headers)
         assert reply.status_code == 303, headers
 
 
@@ -65,6 +69,8 @@ def migrated(app):
 
 def test_behind_a_tls_proxy_links_say_https_and_the_public_host(behind_a_proxy):
     client = migrated(behind_a_proxy)
+    add_account(behind_a_proxy, "proxied@example.org")
+    sign_in_json(client, "proxied@example.org")
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "listen.example.org"}
     made = client.post("/api/sessions", json={"title": "Behind"}, headers=forwarded).json
     assert made["participant_url"] == f"https://listen.example.org/s/{made['code']}"
@@ -73,7 +79,7 @@ def test_behind_a_tls_proxy_links_say_https_and_the_public_host(behind_a_proxy):
     assert page.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-def test_a_configured_public_address_is_used_whatever_the_request_says(app, client):
+def test_a_configured_public_address_is_used_whatever_the_request_says(app, client, signed_in):
     app.config["PUBLIC_URL"] = "https://listen.example.org/"
     made = client.post("/api/sessions", json={"title": "Public"}).json
     assert made["participant_url"] == f"https://listen.example.org/s/{made['code']}"
@@ -81,7 +87,7 @@ def test_a_configured_public_address_is_used_whatever_the_request_says(app, clie
     assert f'value="https://listen.example.org/s/{made["code"]}"' in console
 
 
-def test_without_a_trusted_proxy_forwarded_headers_are_ignored(client):
+def test_without_a_trusted_proxy_forwarded_headers_are_ignored(client, signed_in):
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"}
     made = client.post("/api/sessions", json={"title": "Direct"}, headers=forwarded).json
     assert made["participant_url"].startswith("http://localhost/s/")

@@ -76,22 +76,48 @@ def test_the_console_script_serves_every_page_and_every_asset_they_use(installed
         )  # fmt: skip
     try:
         wait_until_up(url, server, log)
-        created = requests.post(f"{url}/api/sessions", json={"title": "Installed"}, timeout=10)
+        run(
+            str(installed / "bin" / "listening"), "create-coordinator",
+            "--email", "coordinator@example.org", "--password", PASSWORD,
+            cwd=tmp_path, env=env,
+        )  # fmt: skip
+        http = requests.Session()
+        signed_in = http.post(
+            f"{url}/api/sign-in",
+            json={"email": "coordinator@example.org", "password": PASSWORD},
+            timeout=10,
+        )
+        assert signed_in.status_code == 200, signed_in.text
+        created = http.post(f"{url}/api/sessions", json={"title": "Installed"}, timeout=10)
         assert created.status_code == 201, created.text
         code = created.json()["code"]
-        pages = ["/", f"/s/{code}", f"/s/{code}/host", f"/s/{code}/qr.svg", "/no-such-page"]
+        later = http.post(
+            f"{url}/api/sessions",
+            json={"title": "Later", "date": "2099-01-01", "time": "18:00", "time_zone": "UTC"},
+            timeout=10,
+        )
+        assert later.status_code == 400, "more than a year ahead"
+        pages = [
+            "/", f"/s/{code}", f"/s/{code}/host", f"/s/{code}/qr.svg", "/sessions",
+            "/counts", "/counts.csv", "/people", "/account", "/no-such-page",
+        ]  # fmt: skip
         assets: set[str] = set()
         for page in pages:
-            reply = requests.get(url + page, timeout=10)
+            reply = http.get(url + page, timeout=10)
             assert reply.status_code == (404 if page == "/no-such-page" else 200), page
             assets |= set(ASSET.findall(reply.text))
-        assert {"/static/css/listening.css", "/static/vendor/socket.io.min.js"} <= assets
+        expected = {"/static/css/listening.css", "/static/vendor/socket.io.min.js"}
+        assert expected | {"/static/vendor/chart.umd.min.js"} <= assets
         fetched = fetch_with_imports(url, assets)
         assert "/static/js/cue.js" in fetched and "/static/js/estimate.js" in fetched
     finally:
         server.terminate()
         server.wait(timeout=10)
     assert "listening is running" in log.read_text()
+
+
+#: the installed server's coordinator's password
+PASSWORD = "listen well, friends"
 
 
 def wait_until_up(url: str, server: subprocess.Popen, log: Path) -> None:

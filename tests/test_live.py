@@ -52,7 +52,13 @@ def test_eight_people_complete_three_rounds_with_the_server_restarted_mid_sessio
     server = Server(tmp_path, LISTENING_AWAY_WAIT_SECONDS="5").start()
     servers.append(server)
     made = create_session(
-        server.url, title="Live", turn_seconds=1, rounds=3, silence_seconds=0.2, grace_seconds=0.5
+        server.url,
+        server.host(),
+        title="Live",
+        turn_seconds=1,
+        rounds=3,
+        silence_seconds=0.2,
+        grace_seconds=0.5,
     )
     host = Host(server.url, made["code"], made["host_key"])
     host.connect()
@@ -94,7 +100,9 @@ def test_eight_people_complete_three_rounds_with_the_server_restarted_mid_sessio
 def test_a_restart_mid_turn_keeps_the_same_speaker_and_deadline(tmp_path, servers):
     server = Server(tmp_path).start()
     servers.append(server)
-    made = create_session(server.url, title="Restart", turn_seconds=60, silence_seconds=0)
+    made = create_session(
+        server.url, server.host(), title="Restart", turn_seconds=60, silence_seconds=0
+    )
     host = Host(server.url, made["code"], made["host_key"])
     host.connect()
     ada, ben = _crowd(server, made["code"], 2, speak_for=(5.0,))
@@ -121,7 +129,13 @@ def test_a_short_session_runs_in_every_async_mode(tmp_path, servers, mode):
     server = Server(tmp_path, mode=mode).start()
     servers.append(server)
     made = create_session(
-        server.url, title=mode, turn_seconds=1, rounds=2, silence_seconds=0.1, grace_seconds=0.2
+        server.url,
+        server.host(),
+        title=mode,
+        turn_seconds=1,
+        rounds=2,
+        silence_seconds=0.1,
+        grace_seconds=0.2,
     )
     host = Host(server.url, made["code"], made["host_key"])
     host.connect()

@@ -7,6 +7,8 @@ import pytest
 
 from listening.extensions import socketio
 
+from .conftest import with_csrf
+
 SOMEONE = {"REMOTE_ADDR": "203.0.113.5"}
 SOMEONE_ELSE = {"REMOTE_ADDR": "198.51.100.7"}
 
@@ -33,13 +35,15 @@ def test_one_address_can_join_only_so_many_times_a_minute(limited):
     assert join(limited, "Real", SOMEONE_ELSE).status_code == 201, "others are not held up"
 
 
-def test_creating_by_form_or_api_shares_one_limit_and_people_get_a_calm_page(limited, client, form):
+def test_creating_by_form_or_api_shares_one_limit_and_people_get_a_calm_page(
+    limited, client, signed_in, form
+):
     made = [
         client.post("/api/sessions", json={"title": "One"}, environ_base=SOMEONE).status_code,
-        client.post("/sessions", data=form, environ_base=SOMEONE).status_code,
+        client.post("/sessions", data=with_csrf(client, form), environ_base=SOMEONE).status_code,
     ]
     assert made == [201, 303]
-    page = client.post("/sessions", data=form, environ_base=SOMEONE)
+    page = client.post("/sessions", data=with_csrf(client, form), environ_base=SOMEONE)
     assert page.status_code == 429 and "wait a minute" in page.get_data(as_text=True)
     assert 0 < int(page.headers["Retry-After"]) <= 3600
     api = client.post("/api/sessions", json={"title": "Three"}, environ_base=SOMEONE)

@@ -17,7 +17,13 @@ pytestmark = pytest.mark.live
 @pytest.mark.parametrize("how", ["stdin", "environment"])
 def test_a_rehearsal_takes_the_host_link_without_showing_it_on_the_command_line(server, how):
     made = create_session(
-        server.url, title="Rehearsal", turn_seconds=1, rounds=1, silence_seconds=0, grace_seconds=0
+        server.url,
+        server.host(),
+        title="Rehearsal",
+        turn_seconds=1,
+        rounds=1,
+        silence_seconds=0,
+        grace_seconds=0,
     )
     command = [sys.executable, "-m", "listening", "rehearse", "--people", "2"]
     env, given = dict(os.environ), None

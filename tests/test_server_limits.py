@@ -71,7 +71,7 @@ def test_a_long_polling_post_that_stops_half_way_is_answered_without_a_traceback
 
 
 def test_a_binary_event_with_endless_attachments_ends_that_clients_connection(server):
-    session = create_session(server.url, title="Binary")
+    session = create_session(server.url, server.host(), title="Binary")
     person = Person(server.url, session["code"], "Ada")
     person.join()
     ws = websocket.create_connection(
@@ -134,7 +134,7 @@ def test_one_address_cannot_take_every_connection_and_idle_ones_are_dropped(limi
 def test_a_second_server_on_the_same_database_refuses_and_the_first_keeps_its_people(
     server, tmp_path
 ):
-    session = create_session(server.url, title="Only one")
+    session = create_session(server.url, server.host(), title="Only one")
     person = Person(server.url, session["code"], "Ada")
     person.join()
     person.connect()

@@ -17,6 +17,7 @@ from listening.extensions import db
 from listening.rehearsal import create_session
 from listening.ticker import Pace, QuietLog, tick_once
 
+from .conftest import with_csrf
 from .live import Server
 
 
@@ -85,6 +86,7 @@ def full(app) -> Full:
 @pytest.mark.parametrize("fault", [read_only, full], ids=["read-only", "full"])
 def test_a_store_that_cannot_write_gets_a_calm_503_and_health_says_why(app, world, form, fault):
     world.create()
+    form = with_csrf(world.http, form)
     with fault(app):
         created = world.http.post(
             "/api/sessions", json={"title": "Later", "prompts": ["x" * 200] * 5}
@@ -141,7 +143,7 @@ def test_the_ticker_waits_longer_after_each_failure_and_its_interval_once_it_wor
 def test_while_another_program_holds_the_database_the_server_still_answers(tmp_path):
     server = Server(tmp_path).start()
     try:
-        session = create_session(server.url, title="Held")
+        session = create_session(server.url, server.host(), title="Held")
         holder = sqlite3.connect(server.db_path, isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")  # another program takes the write lock
         joined: list = []

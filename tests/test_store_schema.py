@@ -34,3 +34,14 @@ def test_status_reads_back_as_the_enum(started):
     with started.db():
         session = db.session.scalars(db.select(ListeningSession)).one()
         assert session.status is SessionStatus.RUNNING
+
+
+def test_every_migration_can_be_undone_and_done_again(app):
+    from flask_migrate import downgrade, upgrade
+
+    directory = app.extensions["migrate"].directory
+    with app.app_context():
+        downgrade(directory=directory, revision="base")
+        upgrade(directory=directory)
+        with db.engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []

@@ -32,6 +32,10 @@ class Participant(Model):
     #: whether any screen of theirs is connected (the lobby shows it)
     present: Mapped[bool] = mapped_column(default=False)
     joined_at: Mapped[datetime]
+    #: whether they were here while the rooms ran: connected as the rooms formed, or after
+    took_part: Mapped[bool] = mapped_column(default=False)
+    #: whether they have answered "Did you feel heard?" (the answer itself is only counted)
+    answered_heard: Mapped[bool] = mapped_column(default=False)
     #: when the host removed them; their token no longer works and their name is gone
     removed_at: Mapped[datetime | None]
 

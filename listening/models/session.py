@@ -6,11 +6,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Float, String
+from sqlalchemy import JSON, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import engine
 from ..extensions import Model
+from ..schedules import Repeat
 from .enums import stored_enum
 
 if TYPE_CHECKING:
@@ -51,6 +52,20 @@ class ListeningSession(Model):
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
+    #: the account that created it (None for sessions made before sessions had hosts)
+    host_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    #: the code of the first session of a repeating series; every later one carries it, so
+    #: the first link always leads to the next session
+    series: Mapped[str | None] = mapped_column(String(16), index=True)
+    #: when it is scheduled to start (UTC), and the host's time zone its wall time is kept in
+    starts_at: Mapped[datetime | None]
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    #: the start on the host's clock as they chose it (a series keeps this wall time, even on a
+    #: day a clock change skips it and ``starts_at`` moves on by the gap)
+    starts_local: Mapped[datetime | None]
+    repeat: Mapped[Repeat] = mapped_column(stored_enum(Repeat, "repeat"), default=Repeat.ONCE)
+    #: for a monthly series: which weekday of the month (1 to 4, or -1 for the last)
+    repeat_ordinal: Mapped[int | None]
 
     participants: Mapped[list[Participant]] = relationship(
         back_populates="session", order_by="Participant.id"

@@ -2,17 +2,20 @@
 
 Split by concern: ``validation`` (what people may type), ``identity`` (who is asking),
 ``store`` (the one compare-and-set and retry), ``sessions`` (create, start, end), ``joining``,
-``presence``, ``rooms`` (changing one room, and the ticker's step), ``moves`` (the
-speaker's and the host's) and ``accounts`` (coordinators and hosts, signing in). Each
+``presence``, ``rooms`` (changing one room, and the ticker's step), ``moves`` (the speaker's
+and the host's), ``records`` (counts, "Did you feel heard?", keeping), ``hosting`` (a host's
+own sessions), ``counts`` (the coordinators' report) and ``accounts`` (coordinators and hosts,
+signing in). Each
 function takes typed values the web edge has parsed and returns
 :class:`~listening.changes.Changes` for the realtime path to publish.
 """
 
 from . import accounts
-from .identity import Caller, find_session, identify
+from .identity import Caller, find_session, identify, require_owner
 from .joining import join, remove_person
 from .moves import extend, finish_turn, pass_turn, pause, resume, skip
 from .presence import forget_presence, set_absent, set_present
+from .records import answer_heard
 from .rooms import next_deadline, shift_times, tick_due
 from .sessions import create_session, end_session, end_stale_sessions, start, sweep
 from .validation import Invalid, NewSession
@@ -20,6 +23,7 @@ from .validation import Invalid, NewSession
 __all__ = [
     "Caller",
     "accounts",
+    "answer_heard",
     "Invalid",
     "NewSession",
     "create_session",
@@ -35,6 +39,7 @@ __all__ = [
     "pass_turn",
     "pause",
     "remove_person",
+    "require_owner",
     "resume",
     "set_absent",
     "set_present",

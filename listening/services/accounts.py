@@ -7,6 +7,7 @@ and costs the same time, whether the address is unknown or the password wrong.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import timedelta
 
@@ -34,8 +35,15 @@ PASSWORD_LENGTH = (10, 200)
 EMAIL_LENGTH = 254
 
 _hasher = PasswordHasher()
-#: verified against when an address is unknown, so that answer takes as long as a wrong password
-_NOBODY = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _nobody() -> str:
+    """Return a hash to verify against when an address is unknown, so that answer takes as long
+    as a wrong password. Made at the first sign-in, not on import: argon2 takes 64 MiB a hash,
+    which every server process would otherwise hold at its peak from the start."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
 
 WRONG = "That email and password don't match an account. Check them and try again."
 
@@ -144,12 +152,10 @@ def use_setup_link(token: str, email: str, password: str, again: str) -> Account
     return store.attempt(write, "Lots happened at once; please try again.")
 
 
-def create_coordinator(email: str, password: str) -> Account:
-    """Create a coordinator directly (the command line, for servers without a browser)."""
+def create_account(email: str, password: str, role: Role = Role.COORDINATOR) -> Account:
+    """Create an account directly (the command line, for servers without a browser)."""
     address, chosen = clean_email(email), check_password(password)
-    return store.attempt(
-        lambda: _add(address, chosen, Role.COORDINATOR), "Lots happened at once; try again."
-    )
+    return store.attempt(lambda: _add(address, chosen, role), "Lots happened at once; try again.")
 
 
 def _add(email: str, password: str, role: Role) -> Account:
@@ -171,7 +177,7 @@ def sign_in(email: str, password: str) -> Account:
     address = (email or "").strip().lower()[:EMAIL_LENGTH]
     account = db.session.scalar(select(Account).where(Account.email == address))
     try:
-        _hasher.verify(account.password_hash if account else _NOBODY, password or "")
+        _hasher.verify(account.password_hash if account else _nobody(), password or "")
     except (VerificationError, InvalidHashError):
         account = None
     if account is None or account.disabled_at is not None:

@@ -4,6 +4,7 @@ the host taking someone out."""
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -29,6 +30,8 @@ def join(code: str, name: str) -> tuple[Participant, str, Changes]:
 
     def write() -> tuple[Participant, Changes]:
         session = open_session(session_id, "This session has ended. Thank you for coming.")
+        now = clock_now()
+        require_lobby_open(session, now)
         # A plain query on the table: the session's names as strings, no ORM rows to build.
         people = store.table(Participant)
         taken = db.session.scalars(
@@ -38,7 +41,6 @@ def join(code: str, name: str) -> tuple[Participant, str, Changes]:
         ).all()
         if len(taken) >= current_app.config["MAX_PEOPLE"]:
             raise Refused("full", "This session is full. Ask the host about another one.")
-        now = clock_now()
         participant = Participant(
             session_id=session_id,
             # 56 random bits: a clash is rare, and one that happens is simply tried again.
@@ -61,6 +63,27 @@ def join(code: str, name: str) -> tuple[Participant, str, Changes]:
         write, "Lots of people are joining at once; please try again."
     )
     return participant, token, changes
+
+
+#: how long before a scheduled start people may join and gather in the lobby
+LOBBY_OPENS = timedelta(minutes=15)
+
+
+def lobby_opens(session: ListeningSession) -> datetime | None:
+    """Return when the lobby of a scheduled session opens (UTC), or None if it is open."""
+    if session.starts_at is None or session.status != SessionStatus.LOBBY:
+        return None
+    return session.starts_at - LOBBY_OPENS
+
+
+def require_lobby_open(session: ListeningSession, now: float) -> None:
+    """Refuse a join before a scheduled session's lobby opens."""
+    opens = lobby_opens(session)
+    if opens is not None and stamp(now) < opens:
+        raise Refused(
+            "not_open",
+            "The lobby opens 15 minutes before the start. Please come back then.",
+        )
 
 
 def _place_latecomer(session: ListeningSession, participant: Participant, now: float) -> Changes:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
 from .. import engine
 from ..changes import Changes
 from ..extensions import db
-from ..models import ListeningSession, Participant, Room
+from ..models import ListeningSession, Participant, Room, SessionStatus
 from . import store
 from .rooms import change_room
 
@@ -34,10 +34,25 @@ def set_presence(participant_ids: list[int], present: bool) -> Changes:
     people, sessions = store.table(Participant), store.table(ListeningSession)
 
     def write() -> tuple[list, Changes]:
+        values: dict = {"present": present}
+        if present:
+            # Connected while the rooms run (they have one): they take part. Coming back to
+            # the closing screen after the end does not count.
+            running = (
+                select(sessions.c.id)
+                .where(
+                    sessions.c.id == people.c.session_id,
+                    sessions.c.status == SessionStatus.RUNNING.value,
+                )
+                .exists()
+            )
+            values["took_part"] = or_(
+                people.c.took_part, and_(people.c.room_id.is_not(None), running)
+            )
         changed = db.session.execute(
             update(people)
             .where(people.c.id.in_(participant_ids), people.c.present != present)
-            .values(present=present)
+            .values(**values)
             .returning(people.c.session_id, people.c.room_id, people.c.public_id)
         ).all()
         touched = sorted({row.session_id for row in changed})

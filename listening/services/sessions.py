@@ -3,39 +3,117 @@
 from __future__ import annotations
 
 import functools
+import logging
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
-from .. import engine
+from .. import engine, schedules
 from ..changes import Changes
 from ..clock import now as clock_now
 from ..clock import stamp
 from ..engine import Refused
 from ..extensions import db
-from ..models import ListeningSession, Participant, SessionStatus
+from ..models import Account, ListeningSession, Participant, SessionStatus
+from ..schedules import Repeat
 from . import store
-from .identity import Caller, digest, new_secret, require_host
+from .identity import Caller, digest, new_secret, require_host, require_owner
 from .records import count_session, forget_old_sessions
 from .validation import NewSession
 
+log = logging.getLogger(__name__)
 
-def create_session(settings: NewSession) -> tuple[ListeningSession, str]:
-    """Create a session and return it with the host key, which is shown only this once."""
+
+def create_session(
+    settings: NewSession, host_account_id: int | None = None
+) -> tuple[ListeningSession, str]:
+    """Create a session for a host and return it with the host key, shown only this once."""
     host_key = new_secret()
 
     def write() -> ListeningSession:
+        code = secrets.token_urlsafe(6)
         session = ListeningSession(
-            code=secrets.token_urlsafe(6),
+            code=code,
             host_key_hash=digest(host_key),
             created_at=stamp(clock_now()),
+            host_account_id=host_account_id,
             **settings.as_columns(),
         )
+        if settings.schedule is not None and settings.schedule.repeat != Repeat.ONCE:
+            session.series = code
         db.session.add(session)
         db.session.flush()  # a 48-bit code that collided trips the unique constraint here
         return session
 
     return store.attempt(write, "Please try again."), host_key
+
+
+def _schedule_next(ended: ListeningSession, now: float) -> None:
+    """Within the caller's transaction: add the next session of a repeating series.
+
+    Its start keeps the series' wall time in the host's zone, so a daylight-saving change
+    moves it in UTC, not on the host's clock. One whose time has already passed (a session
+    ended long after it began) is skipped to the next one to come. A series whose host has
+    been disabled stops. Nothing here may stop a session from ending (and its names from
+    being erased): a schedule that cannot be worked out is logged and goes no further.
+    """
+    if ended.repeat == Repeat.ONCE or ended.starts_at is None or ended.time_zone is None:
+        return
+    host = db.session.get(Account, ended.host_account_id) if ended.host_account_id else None
+    if host is None or host.disabled_at is not None:
+        return
+    local = ended.starts_local or schedules.to_local(ended.starts_at, ended.time_zone).replace(
+        tzinfo=None
+    )
+    # After this one's start too: a session ended before its time is not held again then.
+    after = max(stamp(now), ended.starts_at)
+    try:
+        following = schedules.next_after(
+            local, ended.time_zone, ended.repeat, after, ordinal=ended.repeat_ordinal
+        )
+        starts = schedules.to_utc(following, ended.time_zone) if following else None
+    except (ValueError, OverflowError, LookupError):
+        log.exception("could not work out the next session of series %s", ended.series)
+        return
+    if following is None or starts is None:
+        return
+    columns = {
+        name: getattr(ended, name)
+        for name in ("title", "prompts", "turn_seconds", "rounds", "silence_seconds")
+    }
+    db.session.add(
+        ListeningSession(
+            code=secrets.token_urlsafe(6),
+            # The series' host key carries on, so a co-host's link keeps working (the console
+            # of an ended session leads to the series' next one).
+            host_key_hash=ended.host_key_hash,
+            created_at=stamp(now),
+            host_account_id=ended.host_account_id,
+            series=ended.series or ended.code,
+            starts_at=starts,
+            starts_local=following,
+            time_zone=ended.time_zone,
+            repeat=ended.repeat,
+            repeat_ordinal=ended.repeat_ordinal,
+            grace_seconds=ended.grace_seconds,
+            **columns,
+        )
+    )
+
+
+def stop_repeating(session: ListeningSession, account_id: int) -> None:
+    """Make a series' upcoming session its last: it is held, and no other follows."""
+
+    def write() -> None:
+        row = db.session.get(ListeningSession, session.id)
+        if row is None:
+            raise Refused("unknown_session", "We can't find that session. Check the link.")
+        require_owner(row, account_id)
+        if row.status == SessionStatus.ENDED:
+            raise Refused("ended", "This session has ended; the series has no session to stop.")
+        row.repeat = Repeat.ONCE
+
+    store.attempt(write, "Lots happened at once; please try again.")
 
 
 def open_session(
@@ -78,6 +156,8 @@ def _form_rooms(session: ListeningSession, people: list[Participant], now: float
         room_ids.add(row.id)
         for pid in ids:
             by_public[pid].room_id = row.id
+            # Here as the rooms form: they take part. Others do once they connect.
+            by_public[pid].took_part = by_public[pid].present
     return room_ids
 
 
@@ -107,9 +187,11 @@ def end_stale_sessions(now: float, hours: float) -> Changes:
     became one transaction), and fold the store's log so no erased name stays in it.
     """
     cutoff = stamp(now - hours * 3600)
+    # A scheduled session is stale that long after its start, not after it was made.
+    since = func.coalesce(ListeningSession.starts_at, ListeningSession.created_at)
     stale = db.session.scalars(
         select(ListeningSession.id).where(
-            ListeningSession.status != SessionStatus.ENDED, ListeningSession.created_at < cutoff
+            ListeningSession.status != SessionStatus.ENDED, since < cutoff
         )
     ).all()
     changes = Changes()
@@ -170,6 +252,7 @@ def close_session(session: ListeningSession, now: float) -> Changes:
             changes.rooms.add(row.id)
     _erase_names(session.id)
     count_session(session, now)
+    _schedule_next(session, now)
     return changes
 
 

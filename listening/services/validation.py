@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta
 
-from .. import engine
+from .. import engine, schedules
 from ..engine import Refused
+from ..schedules import Repeat
 
 #: joiners that real names and emoji need (Persian names, family emoji); other format
 #: characters (bidi overrides, zero-width spaces) are refused
@@ -33,10 +36,43 @@ class NewSession:
     rounds: int
     silence_seconds: float
     grace_seconds: float
+    #: when it starts, if scheduled: the host's wall time, zone and repeat
+    schedule: Schedule | None = field(default=None)
 
     def as_columns(self) -> dict:
         """Return the settings as the session table's columns."""
-        return asdict(self)
+        columns = asdict(self)
+        del columns["schedule"]
+        if self.schedule is not None:
+            columns.update(self.schedule.as_columns())
+        return columns
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a session starts, in the host's own time zone, and whether it repeats."""
+
+    local: datetime
+    time_zone: str
+    repeat: Repeat
+    #: for a monthly series, which weekday of the month (1 to 4, or -1 for the last)
+    ordinal: int | None
+
+    def as_columns(self) -> dict:
+        """Return the schedule as the session table's columns (the start in UTC)."""
+        return {
+            "starts_at": schedules.to_utc(self.local, self.time_zone),
+            "starts_local": self.local,
+            "time_zone": self.time_zone,
+            "repeat": self.repeat,
+            "repeat_ordinal": self.ordinal,
+        }
+
+
+#: how far ahead a session may be scheduled
+SCHEDULE_DAYS = 366
+#: how a wall time is typed: hours and minutes (a browser's time field may add seconds)
+WALL_TIME = re.compile(r"[0-2][0-9]:[0-5][0-9](:[0-5][0-9])?")
 
 
 def form_defaults() -> dict:
@@ -94,8 +130,60 @@ def _prompts(value: object) -> list[str] | None:
     return [p for p in cleaned if p is not None]
 
 
-def new_session(data: dict, allow_short_turns: bool) -> NewSession:
-    """Return a host's settings, cleaned, or raise :class:`Invalid` naming every field to fix."""
+def _schedule(data: dict, now: datetime, errors: dict[str, str]) -> Schedule | None:
+    """Return the schedule the host asked for (None: the lobby opens now), noting errors."""
+    day_text, time_text = data.get("date"), data.get("time")
+    if day_text in (None, "") and time_text in (None, ""):
+        return None
+    zone_name = data.get("time_zone")
+    try:
+        schedules.zone(zone_name if isinstance(zone_name, str) else "")
+    except ValueError:
+        errors["time_zone"] = "Choose a time zone from the list, for example Europe/London."
+        zone_name = None
+    repeat = data.get("repeat") or Repeat.ONCE.value
+    if not isinstance(repeat, str) or repeat not in {r.value for r in Repeat}:
+        errors["repeat"] = "Choose once, every week or every month."
+    day = at = None
+    if isinstance(day_text, str) and len(day_text) == 10:
+        try:
+            day = date.fromisoformat(day_text)
+        except ValueError:
+            pass
+    if isinstance(time_text, str) and WALL_TIME.fullmatch(time_text):
+        try:
+            at = time.fromisoformat(time_text)
+        except ValueError:
+            pass
+    if day is not None and not now.date() - timedelta(days=2) <= day <= now.date() + timedelta(
+        days=SCHEDULE_DAYS + 2
+    ):
+        # Far outside any date a host means (and past what a clock can turn into UTC).
+        errors["date"] = f"Choose a date within a year ({SCHEDULE_DAYS} days) from today."
+        day = None
+    elif day is None:
+        errors["date"] = "Give the date as year-month-day, for example 2026-12-17."
+    if at is None:
+        errors["time"] = "Give the time as hours:minutes, for example 18:00."
+    if day is None or at is None or zone_name is None or "repeat" in errors:
+        return None
+    local = datetime.combine(day, at.replace(second=0, microsecond=0))
+    starts = schedules.to_utc(local, zone_name)
+    if starts < now - timedelta(minutes=1):
+        errors["date"] = "That time has passed. Choose a date and time to come."
+    elif starts > now + timedelta(days=SCHEDULE_DAYS):
+        errors["date"] = f"Schedule it within a year ({SCHEDULE_DAYS} days)."
+    if errors:
+        return None
+    ordinal = schedules.ordinal_of(day) if repeat == Repeat.MONTHLY else None
+    return Schedule(local, zone_name, Repeat(repeat), ordinal)
+
+
+def new_session(data: dict, allow_short_turns: bool, now: datetime | None = None) -> NewSession:
+    """Return a host's settings, cleaned, or raise :class:`Invalid` naming every field to fix.
+
+    ``now`` (UTC) is when a schedule's start is checked against; without it, none is read.
+    """
     errors: dict[str, str] = {}
     title = clean_text(data.get("title", ""), 80)
     if title is None:
@@ -112,6 +200,7 @@ def new_session(data: dict, allow_short_turns: bool) -> NewSession:
             errors[name] = f"Choose a whole number from {low} to {high}."
         else:
             numbers[name] = number
+    schedule = _schedule(data, now, errors) if now is not None else None
     if errors or title is None or prompts is None:
         raise Invalid(errors)
     return NewSession(
@@ -121,4 +210,5 @@ def new_session(data: dict, allow_short_turns: bool) -> NewSession:
         rounds=int(numbers["rounds"]),
         silence_seconds=numbers["silence_seconds"],
         grace_seconds=numbers["grace_seconds"],
+        schedule=schedule,
     )

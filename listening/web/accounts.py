@@ -57,6 +57,24 @@ def _load(user_id: str) -> SignedIn | None:
     return SignedIn.of(account) if account else None
 
 
+def signed_in_account() -> int | None:
+    """Return the id of the account signed in on this request (or connection), or None."""
+    return current_user.account_id if current_user.is_authenticated else None
+
+
+def signed_in_as() -> tuple[int, int] | None:
+    """Return the account signed in on this connection and its sign-in epoch, or None."""
+    return (current_user.account_id, current_user.epoch) if current_user.is_authenticated else None
+
+
+def _end_live_hosting(account_id: int) -> None:
+    """End this process's connections that host by this account's sign-in (its sign-ins no
+    longer count): they stop receiving the console at once, not at their next move."""
+    from .events import end_connections_of
+
+    end_connections_of(account_id)
+
+
 login_manager.login_view = "accounts.sign_in_form"
 #: the sign-in page says who it is for; no flashed message (nothing shows one)
 login_manager.login_message = None
@@ -211,7 +229,9 @@ def sign_out():
 def sign_out_everywhere():
     """End every sign-in of this account, on every device, this one included."""
     _confirm()
-    accounts.sign_out_everywhere(current_user.account_id)
+    account_id = current_user.account_id
+    accounts.sign_out_everywhere(account_id)
+    _end_live_hosting(account_id)
     logout_user()
     return redirect(url_for("accounts.sign_in_form"), code=303)
 
@@ -292,6 +312,8 @@ def _set_disabled(account_id: int, disabled: bool):
     me = _coordinator()
     _confirm()
     accounts.set_disabled(me.id, account_id, disabled)
+    if disabled:
+        _end_live_hosting(account_id)
     return redirect(url_for("accounts.people"), code=303)
 
 

@@ -25,6 +25,7 @@ from ..realtime.channels import host_channel, lobby_channel, person_channel
 from ..realtime.publish import publish_safely, send_current
 from ..services import health
 from . import limits, payloads
+from .accounts import signed_in_as
 
 
 @dataclass
@@ -90,7 +91,8 @@ def connect(auth=None):
     try:
         limits.count_connection()
         given = payloads.credentials(auth)
-        caller = services.identify(given.code, given.host_key, given.token)
+        owner = signed_in_as() if given.owner else None
+        caller = services.identify(given.code, given.host_key, given.token, owner)
     except Exception as error:
         db.session.rollback()
         refusal = _refusal(error, "connecting", "Something went wrong on our side. Please reload.")
@@ -240,11 +242,29 @@ def remove(caller, data):
     return changes
 
 
+def end_connections_of(account_id: int) -> None:
+    """Disconnect this process's connections that host by this account's sign-in."""
+    for sid, caller in list(_connections().callers.items()):
+        if caller.owner is not None and caller.owner[0] == account_id:
+            end_connection(sid=sid, namespace="/")
+
+
 @socketio.on("end")
 @_event
 def end(caller, _data):
     """The host sends this to close every room and the session."""
     return services.end_session(caller)
+
+
+@socketio.on("heard")
+@_event
+def heard(caller, data):
+    """Someone who took part answers "Did you feel heard?" once the session has ended.
+
+    Only the count of each answer is kept; nobody's answer is linked to them.
+    """
+    services.answer_heard(caller, payloads.heard(data))
+    return {}
 
 
 @socketio.on("clock")

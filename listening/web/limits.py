@@ -24,20 +24,35 @@ def _setting(name: str):
 #: decorators for the views that create a session and join one
 creating = limiter.shared_limit(_setting("LIMIT_CREATE"), scope="create", methods=["POST"])
 joining = limiter.limit(_setting("LIMIT_JOIN"), methods=["POST"])
-#: and for signing in, against guessing passwords: per address, and per account guessed at
-signing_in = limiter.limit(_setting("LIMIT_SIGN_IN"), methods=["POST"])
+#: and for signing in, against guessing passwords: per address, and per account guessed at,
+#: each counted once across the form and the JSON sign-in
+signing_in = limiter.shared_limit(_setting("LIMIT_SIGN_IN"), scope="sign-in", methods=["POST"])
 #: and for the one-time link forms, so one link cannot probe which addresses have accounts
 using_a_link = limiter.shared_limit(_setting("LIMIT_SIGN_IN"), scope="link", methods=["POST"])
-signing_in_as = limiter.limit(
-    _setting("LIMIT_SIGN_IN"),
-    methods=["POST"],
-    key_func=lambda: "sign-in:" + str(request.form.get("email", "")).strip().lower()[:254],
+
+
+def _form_email() -> str:
+    return "sign-in:" + str(request.form.get("email", "")).strip().lower()[:254]
+
+
+def _json_email() -> str:
+    data = request.get_json(silent=True)
+    email = data.get("email") if isinstance(data, dict) else None
+    return "sign-in:" + (email.strip().lower()[:254] if isinstance(email, str) else "")
+
+
+signing_in_as = limiter.shared_limit(
+    _setting("LIMIT_SIGN_IN"), scope="sign-in-as", methods=["POST"], key_func=_form_email
+)
+signing_in_as_json = limiter.shared_limit(
+    _setting("LIMIT_SIGN_IN"), scope="sign-in-as", methods=["POST"], key_func=_json_email
 )
 
 
 #: the views whose limits apply to this machine too
 NEVER_EXEMPT = {
     "accounts.sign_in",
+    "api.sign_in",
     "accounts.setup",
     "accounts.accept_invitation",
     "accounts.reset",

@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 
-from .. import services
-from ..services import health
+from ..clock import now as clock_now
+from ..clock import stamp
+from ..services import health, hosting
+from ..services.identity import find_current
+from ..services.joining import lobby_opens
 
 bp = Blueprint("pages", __name__)
 
 
 @bp.get("/s/<code>")
 def participant(code: str):
-    """Show the page a participant joins and follows the session on."""
-    session = services.find_session(code)
+    """Show the page a participant joins and follows the session on.
+
+    Before a scheduled session's lobby opens, the page says when it starts (in the reader's
+    own time zone) and counts down; a repeating series' first link leads to its next session.
+    """
+    session = find_current(code)
+    if session.code != code:
+        return redirect(url_for("pages.participant", code=session.code))
+    opens, now = lobby_opens(session), stamp(clock_now())
+    if opens is not None and now < opens:
+        return render_template(
+            "pages/scheduled.html",
+            session=session,
+            opens=opens,
+            now=now,
+            when=hosting.describe(session),
+        )
     return render_template(
         "pages/participant.html", session=session, room_cap=current_app.config["ROOM_CAP"]
     )

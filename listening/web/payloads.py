@@ -20,6 +20,8 @@ class Credentials:
     code: str
     host_key: str | None
     token: str | None
+    #: whether the connection hosts as the signed-in owner, holding no key
+    owner: bool = False
 
 
 def credentials(auth: object) -> Credentials:
@@ -27,7 +29,9 @@ def credentials(auth: object) -> Credentials:
     if not isinstance(auth, dict) or as_secret(auth.get("session")) is None:
         raise Refused("bad_auth", "Connect with the session code from your link.")
     host_key, token = _secret(auth.get("host_key")), _secret(auth.get("token"))
-    return Credentials(code=auth["session"], host_key=host_key, token=token)
+    return Credentials(
+        code=auth["session"], host_key=host_key, token=token, owner=auth.get("owner") is True
+    )
 
 
 def _secret(value: object) -> str | None:
@@ -79,3 +83,15 @@ def skipped(data: dict) -> tuple[str, int]:
     if not isinstance(member, str) or seen is None:
         raise Refused("bad_request", "Say who to skip and the step you saw.")
     return member, seen
+
+
+#: what "Did you feel heard?" may be answered
+HEARD = ("yes", "somewhat", "not_really")
+
+
+def heard(data: dict) -> str:
+    """Return the answer to "Did you feel heard?"."""
+    value = data.get("answer")
+    if value not in HEARD:
+        raise Refused("bad_request", 'Answer "yes", "somewhat" or "not_really".')
+    return str(value)

@@ -15,6 +15,8 @@ const REDRAW_MS = 250;
 const $ = (selector) => document.querySelector(selector);
 const code = $("main").dataset.code;
 const hostKey = new URLSearchParams(window.location.hash.slice(1)).get("key");
+// The signed-in host who created the session needs no key: the server knows them.
+const owner = $("main").hasAttribute("data-owner");
 
 let joined = rememberedJoin(code);
 let connection = null;
@@ -48,7 +50,7 @@ async function copyLink(field, status) {
 }
 
 $("[data-copy]").addEventListener("click", () => copyLink($("[data-link]"), $("[data-copy-status]")));
-$("[data-host-link]").value = window.location.href;
+$("[data-host-link]").value = hostKey ? window.location.href : "";
 $("[data-copy-host]").addEventListener("click", () =>
   copyLink($("[data-host-link]"), $("[data-copy-host-status]")),
 );
@@ -183,7 +185,7 @@ function showKeyProblem(message) {
 }
 
 function authNow() {
-  const auth = { session: code, host_key: hostKey };
+  const auth = hostKey ? { session: code, host_key: hostKey } : { session: code, owner: true };
   if (joined) auth.token = joined.token;
   return auth;
 }
@@ -263,7 +265,12 @@ $("[data-end-confirm]").addEventListener("click", async () => {
 // Off we go.
 
 showTakingPart();
-if (!hostKey) {
+if (!hostKey && owner) {
+  // Opened from "Your sessions": the host link to share with a co-host is not kept anywhere.
+  $("[data-host-link-wrap]").hidden = true;
+  $("[data-owner-note]").hidden = false;
+}
+if (!hostKey && !owner) {
   showKeyProblem(
     "This link is missing its host key. Open the complete host link you were given when you " +
       "created the session: it ends with #key= and a long code.",

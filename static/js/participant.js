@@ -21,6 +21,8 @@ let connection = null;
 let room = null; // the newest `room` snapshot's room
 let lobby = null; // the newest `lobby` snapshot
 let ended = false;
+let tookPart = false; // whether this screen saw its person in a room
+let heardAsked = false; // whether "Did you feel heard?" has been offered (it is, once)
 
 const cueView = createCueView(document.querySelector("[data-cue]"), announcer, {
   // Naming the step this screen saw means a late second press cannot end the next turn.
@@ -77,8 +79,34 @@ function draw() {
   }
 }
 
+// "Did you feel heard?": offered once the session has ended, to someone who was in a room.
+
+const heard = document.querySelector("[data-heard]");
+const heardStatus = document.querySelector("[data-heard-status]");
+
+function offerHeard() {
+  if (heardAsked || !ended || !tookPart || !connection) return;
+  heardAsked = true;
+  heard.hidden = false;
+}
+
+for (const button of heard.querySelectorAll("[data-heard-answer]")) {
+  button.addEventListener("click", async () => {
+    for (const other of heard.querySelectorAll("[data-heard-answer]")) other.disabled = true;
+    const reply = await connection.send("heard", { answer: button.dataset.heardAnswer });
+    if (reply.ok || reply.error === "answered") {
+      heardStatus.textContent = "Thank you.";
+      button.setAttribute("aria-pressed", "true");
+    } else {
+      heardStatus.textContent = reply.message || "That didn't reach us. You can try again.";
+      for (const other of heard.querySelectorAll("[data-heard-answer]")) other.disabled = false;
+    }
+  });
+}
+
 function onSnapshot(kind, snapshot) {
   if (kind === "room") room = snapshot.room;
+  if (room && joined && room.members?.some((member) => member.id === joined.id)) tookPart = true;
   if (kind === "lobby") lobby = snapshot;
   if (snapshot.session?.status === "ended" && !ended) {
     ended = true;
@@ -86,6 +114,7 @@ function onSnapshot(kind, snapshot) {
     forgetJoin(code);
   }
   draw();
+  offerHeard();
 }
 
 function onRefused(data) {
