@@ -1,7 +1,9 @@
 """Attack load: show that one outsider cannot stop the server for everyone.
 
 A bounded load test of the fixes for three findings, each phase on a fresh server process
-(``python -m listening serve``, eventlet) with its own temporary SQLite database:
+(``python -m listening serve``, eventlet) with its own temporary SQLite database and a
+coordinator account (``python -m listening create-coordinator``), signed in to once from
+127.0.0.1: creating a session needs a signed-in account, and each create sends that cookie.
 
 1. hostile long-polling, in waves (5 by default): ~1,000 Engine.IO polling sessions, then
    ~1,000 concurrent POSTs to them that are oversized (a 20 KB body, or a Content-Length of
@@ -69,6 +71,7 @@ from wire import (  # noqa: E402  (bench/ is on the path when this runs as a scr
     percentile,
     proc_cpu,
     read_head,
+    sign_in,
     table,
 )
 
@@ -81,6 +84,8 @@ BASE_ENV = {k: v for k, v in os.environ.items() if not k.startswith(SERVER_SETTI
 RUNNING: list[Server] = []
 PROBERS: list[Prober] = []
 START = time.monotonic()
+#: the coordinator account each server gets (creating a session needs one signed in)
+ACCOUNT = "bench@example.org"
 
 
 def address(n: int) -> str:
@@ -125,8 +130,10 @@ class Server:
             **env,
         }
         self.process: subprocess.Popen | None = None
+        #: the sign-in cookie, to send with each create
+        self.cookie: str | None = None
 
-    def start(self, timeout: float = 40) -> Server:
+    async def start(self, timeout: float = 40) -> Server:
         with open(self.log_path, "ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "listening", "serve", "--port", str(self.port)]
@@ -146,9 +153,27 @@ class Server:
                 raise RuntimeError(f"server {self.name} exited at start:\n{self.log_text()}")
             if healthz_once(self.port, HOST, 1.0)[1] == 200:
                 log(f"server {self.name} up on port {self.port} (pid {self.process.pid})")
+                await self.sign_in()
                 return self
-            time.sleep(0.1)
+            await asyncio.sleep(0.1)
         raise RuntimeError(f"server {self.name} did not answer within {timeout} s")
+
+    async def sign_in(self) -> None:
+        """Create the coordinator account with the app's command, in the server's environment
+        (so its database, which serving has upgraded), and sign in once from 127.0.0.1."""
+        password = secrets.token_urlsafe(16)
+        made = subprocess.run(
+            [sys.executable, "-m", "listening", "create-coordinator"]
+            + ["--email", ACCOUNT, "--password", password],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if made.returncode:
+            raise RuntimeError(f"create-coordinator failed:\n{made.stdout}{made.stderr}")
+        self.cookie = await sign_in(self.port, ACCOUNT, password)
 
     @property
     def pid(self) -> int:
@@ -349,8 +374,10 @@ HEALTHZ_HEADER = [
 SESSION_BODY = {"title": "Attack load", "prompts": ["What is on your mind?"], "turn_seconds": 30}
 
 
-async def create_sessions(port: int, count: int, source: str = HOST) -> list[dict]:
-    conn = KeepAlive(port, source)
+async def create_sessions(
+    port: int, count: int, cookie: str | None, source: str = HOST
+) -> list[dict]:
+    conn = KeepAlive(port, source, cookie)
     made = []
     try:
         for _ in range(count):
@@ -769,7 +796,7 @@ BODIES = {
 
 
 async def phase_hostile_polling(args, phase: Phase, workdir: Path) -> None:
-    server = Server(workdir, "phase1", {}).start()
+    server = await Server(workdir, "phase1", {}).start()
     prober = Prober(server.port, args.probe_interval, args.probe_timeout).start()
     try:
         await _hostile_polling(args, phase, server, prober)
@@ -916,7 +943,7 @@ async def _hostile_polling(args, phase: Phase, server: Server, prober: Prober) -
 
     # A normal person still gets in.
     began = time.monotonic()
-    normal = await normal_join(server.port)
+    normal = await normal_join(server.port, server.cookie)
     phase.add("")
     phase.add(f"Afterwards, a normal person: {normal} ({time.monotonic() - began:.2f} s in all).")
     phase.check(
@@ -1054,9 +1081,9 @@ async def _wave(args, server: Server, wave: int, stalled: int, results: dict, st
     return row, stall_tasks
 
 
-async def normal_join(port: int, source: str = HOST) -> str:
+async def normal_join(port: int, cookie: str | None, source: str = HOST) -> str:
     """Create a session, join it, connect a screen and call ``clock``: 'ok: …' or what failed."""
-    conn = KeepAlive(port, source)
+    conn = KeepAlive(port, source, cookie)
     try:
         t = time.monotonic()
         status, _, made = await conn.json("POST", "/api/sessions", SESSION_BODY)
@@ -1108,7 +1135,7 @@ async def phase_connections(args, phase: Phase, workdir: Path) -> None:
     }
     if args.per_session > 200:
         env["LISTENING_MAX_PEOPLE"] = str(args.per_session)
-    server = Server(workdir, "phase2", env).start()
+    server = await Server(workdir, "phase2", env).start()
     prober = Prober(server.port, args.probe_interval, args.probe_timeout).start()
     phase.add(
         f"Server: `LISTENING_IDLE_SECONDS={args.idle_seconds}`, "
@@ -1189,7 +1216,7 @@ async def _connections(
 
     prober.mark("creating sessions, joining people")
     stretch = Usage(server, prober)
-    made = await create_sessions(server.port, sessions_needed)
+    made = await create_sessions(server.port, sessions_needed, server.cookie)
     codes = [made[i // args.per_session]["code"] for i in range(args.screens + args.late_screens)]
     people, statuses, join_s = await join_people(server.port, codes, 8)
     phase.add("")
@@ -1391,7 +1418,7 @@ def server_defaults() -> dict[str, str]:
 
 async def phase_rate_limits(args, phase: Phase, workdir: Path) -> None:
     defaults = server_defaults()
-    server = Server(workdir, "phase3", {"LISTENING_LIMIT_EXEMPT": ""}).start()
+    server = await Server(workdir, "phase3", {"LISTENING_LIMIT_EXEMPT": ""}).start()
     prober = Prober(
         server.port, args.probe_interval, args.probe_timeout, source=args.prober_source
     ).start()
@@ -1434,6 +1461,7 @@ async def bulk(
     method: str,
     path: str,
     payload: dict,
+    cookie: str | None = None,
 ) -> dict:
     """Send ``count`` requests over ``parallel`` keep-alive connections, within ``limit_s``."""
     statuses: Counter = Counter()
@@ -1444,7 +1472,7 @@ async def bulk(
     stop_at = time.monotonic() + limit_s
 
     async def worker() -> None:
-        conn = KeepAlive(port, source)
+        conn = KeepAlive(port, source, cookie)
         try:
             while left[0] > 0 and time.monotonic() < stop_at:
                 left[0] -= 1
@@ -1515,6 +1543,7 @@ async def _rate_limits(args, phase: Phase, server: Server, prober: Prober, defau
         "POST",
         "/api/sessions",
         SESSION_BODY,
+        server.cookie,
     )
     create_usage = stretch.row("creates")
     log(f"phase 3: creates {counts(created['statuses'])} in {created['wall']:.1f} s")
@@ -1582,7 +1611,7 @@ async def _rate_limits(args, phase: Phase, server: Server, prober: Prober, defau
     prober.mark("other addresses")
     other = {}
     for source in ("127.0.0.2",):
-        conn = KeepAlive(server.port, source)
+        conn = KeepAlive(server.port, source, server.cookie)
         try:
             other["join"] = await conn.json(
                 "POST", f"/api/sessions/{code}/join", {"name": "Neighbour"}

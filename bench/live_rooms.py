@@ -91,8 +91,11 @@ def run(mode: str, rooms: int, turn: float, rounds: int, per_process: int) -> di
     with tempfile.TemporaryDirectory() as tmp:
         server = Server(Path(tmp), mode=mode, LISTENING_AWAY_WAIT_SECONDS="30").start()
         try:
+            # Creating needs a signed-in account: the server's first coordinator, made from
+            # the setup link it printed (tests/live.py), signed in once.
             made = create_session(
                 server.url,
+                server.host(),
                 title=f"bench {mode}",
                 turn_seconds=turn,
                 rounds=rounds,
@@ -108,7 +111,16 @@ def run(mode: str, rooms: int, turn: float, rounds: int, per_process: int) -> di
             workers = [
                 ctx.Process(
                     target=_people,
-                    args=(server.url, made["code"], first, per_process, turn, rounds, out),
+                    # the last process may have fewer than per_process people
+                    args=(
+                        server.url,
+                        made["code"],
+                        first,
+                        min(per_process, people - first),
+                        turn,
+                        rounds,
+                        out,
+                    ),
                 )
                 for first in range(0, people, per_process)
             ]

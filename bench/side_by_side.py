@@ -4,13 +4,14 @@ For each async mode (eventlet, gevent, threading) and each client count, in one 
 
 1. **the app**: a fresh ``python -m listening serve --async-mode MODE`` with a fresh temporary
    SQLite database (``LISTENING_ALLOW_SHORT_TURNS=1``, ``LISTENING_RATE_LIMITS=off``,
-   ``LISTENING_MAX_PEOPLE=200``). Sessions of 200 are created over HTTP, each host's screen
-   connects, then a join storm (``--join-rate`` joins a second, spread over the sessions) joins
-   everyone over HTTP, each person's screen connecting as soon as their join is answered, as a
-   browser does. When every host's lobby shows everyone connected, every screen measures its
-   clock offset with ``clock`` round trips, the hosts send ``start``, and the session runs with
-   short turns: simulated speakers press ``finish`` (with the ``step`` they saw) at a random
-   point inside their turn (``--press-window`` of it), or let the time run out
+   ``LISTENING_MAX_PEOPLE=200``). Sessions of 200 are created over HTTP (by a coordinator
+   account made with ``python -m listening create-coordinator`` and signed in once), each host's
+   screen connects, then a join storm (``--join-rate`` joins a second, spread over the sessions)
+   joins everyone over HTTP, each person's screen connecting as soon as their join is answered,
+   as a browser does. When every host's lobby shows everyone connected, every screen measures
+   its clock offset with ``clock`` round trips, the hosts send ``start``, and the session runs
+   with short turns: simulated speakers press ``finish`` (with the ``step`` they saw) at a
+   random point inside their turn (``--press-window`` of it), or let the time run out
    (``1 - --press-share`` of turns), until every room is closed.
 2. **the bare server** (``bench/bare_server.py``): a plain python-socketio server in the same
    async mode, served the way Flask-SocketIO serves that mode, with the same number of
@@ -90,6 +91,7 @@ from wire import (  # noqa: E402  (bench/ is on the path when this runs as a scr
     mask,
     percentile,
     proc_cpu,
+    sign_in,
     table,
 )
 
@@ -109,6 +111,8 @@ GOAL_DEADLINE_P99 = 0.025
 GOAL_LATENESS_P99 = 0.020
 GOAL_SPREAD_P99 = 0.100
 GOAL_RSS_RATIO = 1.3
+#: the coordinator account each app server gets (creating a session needs one signed in)
+ACCOUNT = "bench@example.org"
 
 
 # --------------------------------------------------------------------------- figures
@@ -203,6 +207,8 @@ class Proc:
             self.settings = {}
             self.env = dict(BASE_ENV)
         self.process: subprocess.Popen | None = None
+        #: the app's sign-in cookie, to send with each create (the bare server has no accounts)
+        self.cookie: str | None = None
 
     async def start(self, timeout: float = 60) -> Proc:
         with open(self.log_path, "ab") as out:
@@ -226,15 +232,34 @@ class Proc:
             conn = KeepAlive(self.port)
             try:
                 status, _, _ = await conn.request("GET", "/healthz", timeout=2)
-                if status == 200:
-                    log(f"{self.kind} server ({self.mode}) up on port {self.port}, pid {self.pid}")
-                    return self
             except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError, IndexError):
-                pass
+                status = None
             finally:
                 await conn.close()
+            if status == 200:
+                log(f"{self.kind} server ({self.mode}) up on port {self.port}, pid {self.pid}")
+                if self.kind == "app":
+                    await self.sign_in()
+                return self
             await asyncio.sleep(0.1)
         raise RuntimeError(f"{self.kind} server did not answer within {timeout} s")
+
+    async def sign_in(self) -> None:
+        """Create the app's coordinator account with its own command, in the server's
+        environment (so its database, which serving has upgraded), and sign in once."""
+        password = secrets.token_urlsafe(16)
+        made = subprocess.run(
+            [sys.executable, "-m", "listening", "create-coordinator"]
+            + ["--email", ACCOUNT, "--password", password],
+            cwd=self.cwd,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if made.returncode:
+            raise RuntimeError(f"create-coordinator failed:\n{made.stdout}{made.stderr}")
+        self.cookie = await sign_in(self.port, ACCOUNT, password)
 
     @property
     def pid(self) -> int:
@@ -953,7 +978,7 @@ class AppRun(Run):
             lo + (hi - lo) * (k / (self.sessions - 1) if self.sessions > 1 else 0.5)
             for k in range(self.sessions)
         ]
-        conn = KeepAlive(self.server.port)
+        conn = KeepAlive(self.server.port, cookie=self.server.cookie)
         made = []
         try:
             for k in range(self.sessions):

@@ -23,6 +23,8 @@ from pathlib import Path
 HOST = "127.0.0.1"
 START = time.monotonic()
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+#: the app's sign-in cookie (SESSION_COOKIE_NAME in listening/config.py)
+SIGNED_IN = "listening_signed_in"
 
 
 def log(message: str) -> None:
@@ -118,8 +120,10 @@ async def read_response(reader) -> tuple[int, dict[str, str], bytes]:
 class KeepAlive:
     """One HTTP/1.1 keep-alive connection, one request at a time."""
 
-    def __init__(self, port: int, source: str | None = None):
+    def __init__(self, port: int, source: str | None = None, cookie: str | None = None):
         self.port, self.source = port, source
+        #: sent as the Cookie header with every request (from ``sign_in``), if given
+        self.cookie = cookie
         self.reader = self.writer = None
 
     async def request(
@@ -131,7 +135,8 @@ class KeepAlive:
         head = (
             f"{method} {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\n"
             "Accept: application/json\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
+            + (f"Cookie: {self.cookie}\r\n" if self.cookie else "")
+            + f"Content-Length: {len(body)}\r\n\r\n"
         )
         try:
             self.writer.write(head.encode() + body)
@@ -156,6 +161,29 @@ class KeepAlive:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.writer.wait_closed(), 2)
         self.reader = self.writer = None
+
+
+async def sign_in(port: int, email: str, password: str) -> str | None:
+    """Sign in once (``POST /api/sign-in``) and return the sign-in cookie as ``name=value``, to
+    give each ``KeepAlive`` that creates sessions: creating one needs a signed-in account.
+
+    Sign-in is limited to 10 a minute per address, this machine included, so sign in once per
+    server and reuse the cookie. None from an app without that API (an older revision, run by
+    ``side_by_side.py --app-rev``), which let anyone create sessions.
+    """
+    conn = KeepAlive(port)
+    try:
+        status, headers, body = await conn.json(
+            "POST", "/api/sign-in", {"email": email, "password": password}
+        )
+    finally:
+        await conn.close()
+    if status == 404:
+        return None
+    cookie = headers.get("set-cookie", "").split(";", 1)[0].strip()
+    if status != 200 or not cookie.startswith(SIGNED_IN + "="):
+        raise RuntimeError(f"signing in answered {status} without a {SIGNED_IN} cookie: {body}")
+    return cookie
 
 
 def mask(data: bytes, key: bytes) -> bytes:
