@@ -1,5 +1,6 @@
 """The application factory."""
 
+import json
 import os
 import secrets
 import time
@@ -40,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     if not isinstance(app.config["ROOM_CAP"], int) or app.config["ROOM_CAP"] < 2:
         raise ValueError("LISTENING_ROOM_CAP must be a whole number of at least 2")
+    _check_ice_servers(app.config["ICE_SERVERS"])
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
@@ -60,7 +62,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Socket.IO handlers must be declared before the first init_app so every app's server
     # gets them; importing the web package's events module declares them.
     from . import cli, web
-    from .web import events  # noqa: F401
+    from .web import events, voice  # noqa: F401
 
     db.init_app(app)
     if app.config["SCHEMA_TOOLS"]:
@@ -93,6 +95,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _check_ice_servers(setting: str) -> None:
+    """Refuse to start with ICE servers that are not a JSON list of {"urls": …} objects."""
+    if not setting:
+        return
+    try:
+        servers = json.loads(setting)
+    except ValueError:
+        servers = None
+    if not isinstance(servers, list) or not all(
+        isinstance(s, dict) and isinstance(s.get("urls"), (str, list)) for s in servers
+    ):
+        raise ValueError(
+            'LISTENING_ICE_SERVERS must be JSON like [{"urls": "stun:stun.example.org:3478"}]'
+        )
 
 
 def _instance_secret(folder: str) -> str:

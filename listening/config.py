@@ -65,6 +65,16 @@ class Config:
     #: people whose last screen goes within this many seconds are marked away together
     PRESENCE_COALESCE_SECONDS = float(os.environ.get("LISTENING_PRESENCE_COALESCE_SECONDS", "0.2"))
     #: a lobby that keeps changing (a storm of joins) is sent at most this often, in seconds
+    #: the ICE servers browsers use for voice, as JSON ([{"urls": "stun:…"}, {"urls": "turn:…"}]);
+    #: none: host candidates only, enough on one machine or a LAN
+    ICE_SERVERS = os.environ.get("LISTENING_ICE_SERVERS", "")
+    #: coturn's static-auth-secret: TURN servers get credentials derived from it (REST convention)
+    TURN_SECRET = os.environ.get("LISTENING_TURN_SECRET", "")
+    #: how long those credentials last
+    TURN_TTL_SECONDS = int(os.environ.get("LISTENING_TURN_TTL_SECONDS", str(12 * 3600)))
+    #: how many signalling messages one connection may send in a burst, and per second after
+    SIGNAL_BURST = int(os.environ.get("LISTENING_SIGNAL_BURST", "200"))
+    SIGNAL_RATE = float(os.environ.get("LISTENING_SIGNAL_RATE", "20"))
     #: how long after a session ends "Did you feel heard?" may be answered; its answers are
     #: counted on the coordinators' page only after that, all at once, so none can be told apart
     HEARD_WINDOW_SECONDS = float(os.environ.get("LISTENING_HEARD_WINDOW_SECONDS", "3600"))

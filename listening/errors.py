@@ -48,6 +48,7 @@ STATUS: dict[str, int] = {
     "too_few": 409,  # Start with fewer than two people
     "not_started": 409,  # a move in a room still gathering people
     "closed": 409,  # a move in a room that has finished
+    "not_in_your_room": 403,  # voice signalling for someone not present in the sender's room
     "not_in_room": 409,  # a speaker's move before the person has a room
     "paused": 409,  # finish or pass while paused, or pause twice
     "not_paused": 409,  # resume when not paused

@@ -731,6 +731,7 @@ class ProtocolFuzz(RuleBasedStateMachine):
         assert lobby["here"] == {
             "joined": len(here),
             "connected": len([i for i in here if i in present]),
+            "sound_ready": 0,  # nobody here checks their sound
         }, f"{screen.key} is told the wrong counts"
 
     def check_console(self, screen: Screen, store: Stored, present: set) -> None:

@@ -69,7 +69,7 @@ def test_participants_are_sent_counts_and_only_their_own_rooms_names(app, world)
     for name in ("Ada", "Ben", "Cleo", "Dev"):
         world.join(name)
     lobby = world.lobby("Ada")
-    assert lobby["here"] == {"joined": 4, "connected": 4}
+    assert lobby["here"] == {"joined": 4, "connected": 4, "sound_ready": 0}
     assert "people" not in lobby and "Ben" not in str(lobby)
     world.send("host", "start")
     seen = str([e["args"] for e in world.sockets["Ada"].get_received()])

@@ -39,7 +39,7 @@ def test_a_removed_name_is_erased_at_once_and_frees_a_place(app, world):
     with app.app_context():
         names = db.session.scalars(select(Participant.name)).all()
     assert sorted(names, key=str) == ["Ada", None]
-    assert world.lobby("Ada")["here"] == {"joined": 1, "connected": 1}
+    assert world.lobby("Ada")["here"] == {"joined": 1, "connected": 1, "sound_ready": 0}
     assert world.join("Ben")["participant"]["name"] == "Ben"
 
 

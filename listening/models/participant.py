@@ -36,6 +36,9 @@ class Participant(Model):
     took_part: Mapped[bool] = mapped_column(default=False)
     #: whether they have answered "Did you feel heard?" (the answer itself is only counted)
     answered_heard: Mapped[bool] = mapped_column(default=False)
+    #: their sound check: "ready" (a microphone that works), "no_mic" (they listen only), or
+    #: None (not checked yet). The lobby counts it; the host sees who has no microphone.
+    sound: Mapped[str | None] = mapped_column(String(8))
     #: when the host removed them; their token no longer works and their name is gone
     removed_at: Mapped[datetime | None]
 

@@ -66,6 +66,10 @@ class ListeningSession(Model):
     repeat: Mapped[Repeat] = mapped_column(stored_enum(Repeat, "repeat"), default=Repeat.ONCE)
     #: for a monthly series: which weekday of the month (1 to 4, or -1 for the last)
     repeat_ordinal: Mapped[int | None]
+    #: how people hear each other: "app" (voice in the app) or "call" (the group's own call)
+    voice: Mapped[str] = mapped_column(String(8), default="app")
+    #: with "call": each room's call link (https), room 1 first
+    call_links: Mapped[list | None] = mapped_column(JSON)
 
     participants: Mapped[list[Participant]] = relationship(
         back_populates="session", order_by="Participant.id"

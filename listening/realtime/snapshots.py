@@ -29,6 +29,8 @@ def session_summary(session: ListeningSession, cap: int) -> dict:
         "grace_seconds": session.grace_seconds,
         "room_cap": cap,
         "full_room_seconds": engine.full_room_seconds(session.settings(cap)),
+        # How people hear each other: voice in the app, or the group's own call.
+        "voice": session.voice or "app",
     }
 
 
@@ -38,16 +40,18 @@ def lobby(session: ListeningSession, cap: int, now: float) -> dict:
     Counts, not names: a name is shown only to the person's room (and the host). One light
     query, whatever the session's size.
     """
-    joined, connected = db.session.execute(
+    joined, connected, ready = db.session.execute(
         select(
-            func.count(), func.coalesce(func.sum(case((Participant.present, 1), else_=0)), 0)
+            func.count(),
+            func.coalesce(func.sum(case((Participant.present, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Participant.sound == "ready", 1), else_=0)), 0),
         ).where(Participant.session_id == session.id, Participant.removed_at.is_(None))
     ).one()
     return {
         "version": session.version,
         "server_now": now,
         "session": session_summary(session, cap),
-        "here": {"joined": joined, "connected": connected},
+        "here": {"joined": joined, "connected": connected, "sound_ready": ready},
     }
 
 
@@ -61,7 +65,13 @@ def console(session: ListeningSession, cap: int, now: float, with_rooms: bool) -
         db.session.execute(select(Room.id, Room.number).where(Room.session_id == session.id)).all()
     )
     people = db.session.execute(
-        select(Participant.public_id, Participant.name, Participant.present, Participant.room_id)
+        select(
+            Participant.public_id,
+            Participant.name,
+            Participant.present,
+            Participant.room_id,
+            Participant.sound,
+        )
         .where(Participant.session_id == session.id, Participant.removed_at.is_(None))
         .order_by(Participant.id)
     ).all()
@@ -72,13 +82,14 @@ def console(session: ListeningSession, cap: int, now: float, with_rooms: bool) -
             "name": name,
             "present": present,
             "room": numbers.get(room_id) if room_id is not None else None,
+            "sound": sound,
         }
-        for pid, name, present, room_id in people
+        for pid, name, present, room_id, sound in people
     ]
     # Room sizes if the host started now: 13 people with a cap of 8 make [7, 6].
     snapshot["rooms_plan"] = engine.room_sizes(len(people), cap)
     if with_rooms:
-        names = {pid: name for pid, name, _, _ in people}
+        names = {pid: name for pid, name, *_ in people}
         snapshot["rooms"] = [
             room_view(row, state, session, names)
             for row in session.rooms
@@ -145,7 +156,16 @@ def room_view(
         ],
         "allowed": asdict(engine.allowed(state)),
         "expected_end": expected_end(state),
+        "call_link": call_link(session, row.number),
     }
+
+
+def call_link(session: ListeningSession, number: int) -> str | None:
+    """Return the room's own call link, when the group uses its own call and gave one."""
+    links = session.call_links or []
+    if session.voice != "call" or not 0 < number <= len(links):
+        return None
+    return links[number - 1]
 
 
 def expected_end(state: engine.Room) -> float | None:

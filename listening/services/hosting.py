@@ -15,7 +15,7 @@ from ..models import ListeningSession, SessionCount, SessionStatus
 from ..schedules import Repeat
 
 #: the settings "Run again" copies (never who came, or when)
-COPIED = ("title", "prompts", *engine.LIMITS)
+COPIED = ("title", "prompts", "voice", *engine.LIMITS)
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,7 @@ def settings_of(session: ListeningSession) -> dict:
     for name in engine.LIMITS:
         number = values[name]
         values[name] = int(number) if float(number).is_integer() else number
+    values["call_links"] = "\n".join(session.call_links or [])
     if session.time_zone is not None:
         values["time_zone"] = session.time_zone
         values["repeat"] = str(session.repeat)

@@ -79,7 +79,15 @@ def _schedule_next(ended: ListeningSession, now: float) -> None:
         return
     columns = {
         name: getattr(ended, name)
-        for name in ("title", "prompts", "turn_seconds", "rounds", "silence_seconds")
+        for name in (
+            "title",
+            "prompts",
+            "turn_seconds",
+            "rounds",
+            "silence_seconds",
+            "voice",
+            "call_links",
+        )
     }
     db.session.add(
         ListeningSession(

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlsplit
 
 from .. import engine, schedules
 from ..engine import Refused
@@ -38,6 +39,10 @@ class NewSession:
     grace_seconds: float
     #: when it starts, if scheduled: the host's wall time, zone and repeat
     schedule: Schedule | None = field(default=None)
+    #: how people hear each other: "app" (voice in the app) or "call" (the group's own call,
+    #: with a link for each room, room 1 first)
+    voice: str = "app"
+    call_links: list[str] | None = None
 
     def as_columns(self) -> dict:
         """Return the settings as the session table's columns."""
@@ -179,6 +184,40 @@ def _schedule(data: dict, now: datetime, errors: dict[str, str]) -> Schedule | N
     return Schedule(local, zone_name, Repeat(repeat), ordinal)
 
 
+#: the most call links a session may give (one a room; 200 people make 25 rooms of 8)
+CALL_LINKS = 25
+
+
+def _call_links(data: dict, errors: dict[str, str]) -> tuple[str, list[str] | None]:
+    """Return how people hear each other, and each room's call link if the group has its own."""
+    voice = data.get("voice") or "app"
+    if voice not in ("app", "call"):
+        errors["voice"] = "Choose voice in the app, or your own call."
+        return "app", None
+    if voice == "app":
+        return "app", None
+    given = data.get("call_links")
+    if isinstance(given, str):  # the form's text area: one link a line
+        given = [line.strip() for line in given.splitlines() if line.strip()]
+    if not isinstance(given, list) or not 1 <= len(given) <= CALL_LINKS:
+        errors["call_links"] = f"Give one call link a room, one a line (up to {CALL_LINKS})."
+        return voice, None
+    links = []
+    for link in given:
+        if not _https_url(link):
+            errors["call_links"] = "Each call link must be a whole https:// address."
+            return voice, None
+        links.append(link)
+    return voice, links
+
+
+def _https_url(value: object) -> bool:
+    if not isinstance(value, str) or len(value) > 500 or not value.isprintable() or " " in value:
+        return False
+    parts = urlsplit(value)
+    return parts.scheme == "https" and bool(parts.hostname)
+
+
 def new_session(data: dict, allow_short_turns: bool, now: datetime | None = None) -> NewSession:
     """Return a host's settings, cleaned, or raise :class:`Invalid` naming every field to fix.
 
@@ -201,6 +240,7 @@ def new_session(data: dict, allow_short_turns: bool, now: datetime | None = None
         else:
             numbers[name] = number
     schedule = _schedule(data, now, errors) if now is not None else None
+    voice, call_links = _call_links(data, errors)
     if errors or title is None or prompts is None:
         raise Invalid(errors)
     return NewSession(
@@ -211,4 +251,6 @@ def new_session(data: dict, allow_short_turns: bool, now: datetime | None = None
         silence_seconds=numbers["silence_seconds"],
         grace_seconds=numbers["grace_seconds"],
         schedule=schedule,
+        voice=voice,
+        call_links=call_links,
     )

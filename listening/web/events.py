@@ -40,9 +40,11 @@ class Connections:
     leaving: set[int] = field(default_factory=set)
     #: whether a task is already on its way to mark them
     marking: bool = False
+    #: each connection's allowance of voice signalling messages: (tokens left, when counted)
+    signals: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
-def _connections() -> Connections:
+def live_connections() -> Connections:
     return current_app.extensions.setdefault("listening.connections", Connections())
 
 
@@ -70,7 +72,7 @@ def _event(fn: Handler) -> Callable:
     @functools.wraps(fn)
     def handler(*args):
         try:
-            caller = _connections().callers.get(_sid())
+            caller = live_connections().callers.get(_sid())
             if caller is None:
                 raise Refused("bad_auth", "Reconnect with your link first.")
             result = fn(caller, payloads.fields(args[0] if args else None))
@@ -98,7 +100,7 @@ def connect(auth=None):
         refusal = _refusal(error, "connecting", "Something went wrong on our side. Please reload.")
         raise ConnectionRefusedError(refusal.message, errors.reply(refusal)) from None
     sid = _sid()
-    connections = _connections()
+    connections = live_connections()
     connections.callers[sid] = caller
     join_room(lobby_channel(caller.session_id))
     if caller.is_host:
@@ -124,7 +126,8 @@ def _present(participant_id: int) -> None:
 @socketio.on("disconnect")
 def disconnect(*_reason):
     """A screen went away: the person is away once their last screen has gone."""
-    connections = _connections()
+    connections = live_connections()
+    connections.signals.pop(_sid(), None)
     caller = connections.callers.pop(_sid(), None)
     if caller is None or caller.participant_id is None:
         return
@@ -236,7 +239,7 @@ def remove(caller, data):
     that they left. Nobody but the host is told.
     """
     changes, participant_id = services.remove_person(caller, payloads.member(data))
-    for sid, other in list(_connections().callers.items()):
+    for sid, other in list(live_connections().callers.items()):
         if other.participant_id == participant_id:
             end_connection(sid=sid, namespace="/")
     return changes
@@ -244,7 +247,7 @@ def remove(caller, data):
 
 def end_connections_of(account_id: int) -> None:
     """Disconnect this process's connections that host by this account's sign-in."""
-    for sid, caller in list(_connections().callers.items()):
+    for sid, caller in list(live_connections().callers.items()):
         if caller.owner is not None and caller.owner[0] == account_id:
             end_connection(sid=sid, namespace="/")
 

@@ -36,6 +36,8 @@ FORM_FIELDS = (
     "time",
     "time_zone",
     "repeat",
+    "voice",
+    "call_links",
 )
 #: the time zone a new form suggests before the browser says the host's own
 DEFAULT_ZONE = "UTC"
@@ -66,7 +68,13 @@ def create_form():
 
 
 def _new_values() -> dict:
-    return {**validation.form_defaults(), "time_zone": DEFAULT_ZONE, "repeat": "once"}
+    return {
+        **validation.form_defaults(),
+        "time_zone": DEFAULT_ZONE,
+        "repeat": "once",
+        "voice": "app",
+        "call_links": "",
+    }
 
 
 @bp.post("/sessions")

@@ -6,6 +6,7 @@ The write layer never sees a raw payload; it gets ``finish_turn(caller, step)``,
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TypeGuard
 
@@ -94,4 +95,75 @@ def heard(data: dict) -> str:
     value = data.get("answer")
     if value not in HEARD:
         raise Refused("bad_request", 'Answer "yes", "somewhat" or "not_really".')
+    return str(value)
+
+
+#: what a signalling message may be
+SIGNAL_KINDS = ("hello", "offer", "answer", "candidate", "bye")
+#: a screen's id: a few random characters the page makes for itself
+SCREEN = re.compile(r"[A-Za-z0-9_-]{1,32}")
+#: the longest session description relayed (an audio-only one is 2 to 5 KB)
+SDP_LIMIT = 12_000
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One WebRTC signalling message, checked field by field: only these fields are relayed."""
+
+    to: str
+    kind: str
+    screen: str
+    to_screen: str | None
+    fields: dict
+
+    def relayed(self, sender: str) -> dict:
+        """Return what the other person's screens are sent."""
+        return {
+            "from": sender,
+            "screen": self.screen,
+            "to_screen": self.to_screen,
+            "kind": self.kind,
+            **self.fields,
+        }
+
+
+def signal(data: dict) -> Signal:
+    """Return a signalling message, or refuse one that is malformed or too large."""
+    to, kind, screen = data.get("to"), data.get("kind"), data.get("screen")
+    to_screen = data.get("to_screen")
+    if not isinstance(to, str) or as_secret(to) is None:
+        raise Refused("bad_request", "Say who the message is for, by their id.")
+    if kind not in SIGNAL_KINDS:
+        raise Refused("bad_request", "A signal is a hello, offer, answer, candidate or bye.")
+    if not isinstance(screen, str) or not SCREEN.fullmatch(screen):
+        raise Refused("bad_request", "Say which screen sends it.")
+    if to_screen is not None and (
+        not isinstance(to_screen, str) or not SCREEN.fullmatch(to_screen)
+    ):
+        raise Refused("bad_request", "Say which screen it is for.")
+    fields: dict = {}
+    if kind in ("offer", "answer"):
+        sdp = data.get("sdp")
+        if not isinstance(sdp, str) or not 0 < len(sdp) <= SDP_LIMIT or to_screen is None:
+            raise Refused("bad_request", "An offer or answer carries its session description.")
+        fields["sdp"] = sdp
+    elif kind == "candidate":
+        candidate, mid, index = data.get("candidate"), data.get("sdpMid"), data.get("sdpMLineIndex")
+        if (
+            not isinstance(candidate, str)
+            or len(candidate) > 1000
+            or (mid is not None and (not isinstance(mid, str) or len(mid) > 64))
+            or (index is not None and not (_whole(index) and 0 <= index <= 64))
+            or to_screen is None
+        ):
+            raise Refused("bad_request", "An ICE candidate is a short text with its line.")
+        fields.update(candidate=candidate, sdpMid=mid, sdpMLineIndex=index)
+    return Signal(to=to, kind=kind, screen=screen, to_screen=to_screen, fields=fields)
+
+
+def sound(data: dict) -> str:
+    """Return a sound check's result."""
+    value = data.get("state")
+    if value not in ("ready", "no_mic"):
+        raise Refused("bad_request", 'The sound check is "ready" or "no_mic".')
     return str(value)
