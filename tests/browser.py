@@ -66,11 +66,13 @@ def require_chromium() -> None:
 
 
 @contextmanager
-def chromium():
+def chromium(extra_args: list[str] | None = None):
     """Launch headless chromium for a module's tests and close it afterwards."""
     require_chromium()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=LAUNCH_ARGS + (extra_args or [])
+        )
         try:
             yield browser
         finally:

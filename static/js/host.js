@@ -8,6 +8,7 @@ import { cueFor } from "./cue.js";
 import { createCueView } from "./cue-view.js";
 import { createRoomCards, roomsPlan } from "./host-console.js";
 import { forgetJoin, joinFromForm, rememberedJoin } from "./joining.js";
+import { createVoiceBar } from "./voice-bar.js";
 import { keepScreenOn } from "./wake-lock.js";
 
 const REDRAW_MS = 250;
@@ -65,7 +66,8 @@ function describePerson(person) {
   const state = document.createElement("span");
   state.className = `person-state ${person.present ? "is-here" : "is-away"}`;
   const where = person.room != null ? `Room ${person.room}, ` : "";
-  state.textContent = `${where}${person.present ? "connected" : "not connected"}`;
+  const sound = { ready: ", sound checked", no_mic: ", no microphone: listens only" }[person.sound] ?? "";
+  state.textContent = `${where}${person.present ? "connected" : "not connected"}${sound}`;
   const remove = document.createElement("button");
   remove.type = "button";
   remove.className = "button button-quiet person-remove";
@@ -115,7 +117,7 @@ function drawPeople(snapshot) {
   if (away) count += `, ${away} not connected`;
   $("[data-lobby-count]").textContent = count;
   // Rebuilt only when who is here changes, so a keyboard user's place is not lost to a redraw.
-  const key = JSON.stringify(people.map((p) => [p.id, p.name, p.present, p.room, joined?.id]));
+  const key = JSON.stringify(people.map((p) => [p.id, p.name, p.present, p.room, p.sound, joined?.id]));
   if (key !== peopleKey) {
     peopleKey = key;
     const focused = document.activeElement?.dataset?.member;
@@ -157,7 +159,26 @@ function keepRoom(view) {
   if (joined && view.members.some((m) => m.id === joined.id)) myRoom = rooms.get(view.number);
 }
 
+// Hearing the room when the host takes part: the same sound bar as everyone's.
+
+let voiceMode = "app";
+let sessionEnded = false;
+const voiceBar = createVoiceBar($("[data-voice]"), {
+  connection: () => connection,
+  turnOnMic: async () => {
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+      voiceBar.setMic(stream.getAudioTracks()[0]);
+      connection?.send("sound", { state: "ready" });
+    } catch {
+      connection?.send("sound", { state: "no_mic" });
+    }
+  },
+});
+
 function onSnapshot(kind, snapshot) {
+  if (snapshot.session?.voice) voiceMode = snapshot.session.voice;
+  if (snapshot.session?.status === "ended") sessionEnded = true;
   if (kind === "room") {
     // Every room of the session comes to the host as it changes; one of them may be theirs.
     keepRoom(snapshot.room);
@@ -170,6 +191,7 @@ function onSnapshot(kind, snapshot) {
     drawSession(snapshot);
   }
   draw();
+  voiceBar.follow(joined ? myRoom : null, joined?.id, voiceMode, sessionEnded);
 }
 
 // Connecting, and what to say when the key or the token is refused.

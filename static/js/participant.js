@@ -5,6 +5,8 @@ import { connect, refusalMessage } from "./connection.js";
 import { closedCue, cueFor, hereSoFar } from "./cue.js";
 import { createCueView } from "./cue-view.js";
 import { forgetJoin, joinFromForm, rememberedJoin } from "./joining.js";
+import { createSoundCheck } from "./sound-check.js";
+import { createVoiceBar } from "./voice-bar.js";
 import { keepScreenOn } from "./wake-lock.js";
 
 const REDRAW_MS = 250;
@@ -61,6 +63,10 @@ function drawLobby() {
   lead.textContent = running ? "The session has started. Finding you a room…" : "Waiting for the host to start.";
   me.textContent = joined ? `You're joining as ${joined.name}.` : "";
   document.querySelector("[data-lobby-turn]").textContent = turnInWords(lobby.session.turn_seconds);
+  const ready = lobby.here?.sound_ready ?? 0;
+  const joinedCount = lobby.here?.joined ?? 0;
+  document.querySelector("[data-sound-ready]").textContent =
+    voiceMode() === "app" && joinedCount ? `${ready} of ${joinedCount} ${joinedCount === 1 ? "has" : "have"} checked their sound.` : "";
 }
 
 function draw() {
@@ -104,6 +110,31 @@ for (const button of heard.querySelectorAll("[data-heard-answer]")) {
   });
 }
 
+// Hearing each other: voice in the app (the default), or the group's own call.
+
+const voiceBar = createVoiceBar(document.querySelector("[data-voice]"), {
+  connection: () => connection,
+  turnOnMic: () => soundCheck.turnOn(null),
+});
+const soundCheck = createSoundCheck(document.querySelector("[data-sound-check]"), {
+  onMic: (track) => {
+    voiceBar.setMic(track);
+    connection?.send("sound", { state: "ready" });
+  },
+  onNoMic: () => connection?.send("sound", { state: "no_mic" }),
+});
+
+function voiceMode() {
+  return lobby?.session?.voice ?? "app";
+}
+
+function followVoice() {
+  const call = voiceMode() === "call";
+  document.querySelector("[data-sound-check]").hidden = call;
+  document.querySelector("[data-call-note]").hidden = !call;
+  voiceBar.follow(room, joined?.id, voiceMode(), ended);
+}
+
 function onSnapshot(kind, snapshot) {
   if (kind === "room") room = snapshot.room;
   if (room && joined && room.members?.some((member) => member.id === joined.id)) tookPart = true;
@@ -114,6 +145,7 @@ function onSnapshot(kind, snapshot) {
     forgetJoin(code);
   }
   draw();
+  followVoice();
   offerHeard();
 }
 
@@ -146,6 +178,8 @@ function start() {
     tick: () => room && draw(),
   });
   setInterval(() => room && draw(), REDRAW_MS);
+  // A microphone turned on before this connection existed (allowed on an earlier visit).
+  if (voiceBar.hasMic) connection.send("sound", { state: "ready" });
 }
 
 function askForName(message = "") {
