@@ -7,6 +7,7 @@
 import { iOffer, micLive, peersFor, soundProblem, whoToPlay } from "./voice-decision.js";
 
 const RETRY_MS = 4000; // a roommate not connected after this long is greeted again
+const RESTART_GAP_MS = 1500; // an offerer starts afresh at most this often for one roommate
 const CHECK_MS = 1000;
 
 /** Return a short random id for this screen (a reload is a new screen). */
@@ -86,22 +87,24 @@ export class RoomVoice {
     const fresh = !peer || peer.screen !== message.screen;
     if (fresh && message.kind !== "hello" && message.kind !== "offer") return; // an old screen's
     if (message.kind === "hello") {
+      // A hello from a screen I am connected to means its side broke: start afresh.
       if (iOffer(this.myId, from)) {
-        // A new screen, or one still not connected a while after my offer: start afresh.
-        const stale = !fresh && peer.pc?.connectionState !== "connected";
-        if (fresh || (stale && Date.now() - peer.offered > RETRY_MS)) {
+        if (fresh || Date.now() - peer.offered > RESTART_GAP_MS) {
           if (peer) this.drop(from, peer);
           await this.offer(from, this.connect(from, message.screen));
         }
-      } else if (fresh) {
-        if (peer) this.drop(from, peer);
-        this.connect(from, message.screen);
-        this.signal(from, "hello", { to_screen: message.screen });
+      } else {
+        if (fresh) {
+          if (peer) this.drop(from, peer);
+          this.connect(from, message.screen);
+        }
+        this.signal(from, "hello", { to_screen: message.screen }); // so the offerer offers
       }
       return;
     }
-    if (message.kind === "offer" && (fresh || (peer.pc.remoteDescription && peer.pc.connectionState !== "connected"))) {
-      // The first offer from this screen, or a fresh start after a failure: a new connection.
+    if (message.kind === "offer" && (fresh || peer.pc?.remoteDescription)) {
+      // Connections are never renegotiated here (the floor moves by swapping tracks), so an
+      // offer to a connection that already has one is a fresh start: a new connection.
       if (peer) this.drop(from, peer);
       peer = this.connect(from, message.screen);
     }
