@@ -148,10 +148,37 @@ def seconds(clock_text: str) -> int:
     return int(match[1]) * 60 + int(match[2])
 
 
-def read_timers(timers: dict[str, Locator]) -> tuple[dict[str, int], float]:
-    """Read every countdown once, one straight after another; return them and how long it took."""
+#: the seconds a cue shows: its digits (the speaker's), or what its ring shows (a listener's,
+#: who sees progress without digits), read from the ring's drawn length and its whole
+SHOWN_SECONDS = """() => {
+  const time = document.querySelector("[data-cue] [data-part=time]");
+  if (time && !time.hidden && time.textContent.trim()) {
+    const [m, s] = time.textContent.trim().split(":").map(Number);
+    return m * 60 + s;
+  }
+  const wrap = document.querySelector("[data-cue] [data-part=timer-wrap]");
+  const ring = document.querySelector("[data-cue] [data-part=ring-left]");
+  const whole = 2 * Math.PI * 90;
+  const offset = parseFloat(ring.style.strokeDashoffset || "0");
+  return Math.ceil(Number(wrap.dataset.total) * (1 - offset / whole) - 1e-6);
+}"""
+
+
+def shown_seconds(page: Page) -> int:
+    """Return the time left this person's cue shows them, digits or ring."""
+    return page.evaluate(SHOWN_SECONDS)
+
+
+def read_timers(timers: dict[str, Locator | Page]) -> tuple[dict[str, int], float]:
+    """Read every countdown once, one straight after another; return them and how long it took.
+
+    A page is read as its person sees it (digits, or the ring); a locator as its digits.
+    """
     started = time.monotonic()
-    shown = {who: seconds(t.inner_text()) for who, t in timers.items()}
+    shown = {
+        who: shown_seconds(t) if isinstance(t, Page) else seconds(t.inner_text())
+        for who, t in timers.items()
+    }
     return shown, time.monotonic() - started
 
 

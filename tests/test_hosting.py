@@ -121,7 +121,7 @@ def test_a_past_session_is_listed_with_its_counts_and_can_be_run_again(people):
     again = people["host"].get(f"/s/{made['code']}/again")
     form = again.get_data(as_text=True)
     assert again.status_code == 200
-    assert 'value="Gentle Tuesday"' in form and 'value="What is here?"' in form
+    assert 'value="Gentle Tuesday"' in form and ">What is here?</textarea>" in form
     assert '<option value="90" selected>' in form and '<option value="2" selected>' in form
     for role, status in [
         ("anonymous", 401),

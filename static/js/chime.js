@@ -1,5 +1,6 @@
-// An optional soft chime for "you are next" and "time's up": a sine tone made with
-// Web Audio, no sound files. Off unless the person turns it on; remembered in this browser.
+// A soft chime for "you are next" and "time's up": a sine tone made with Web Audio, no
+// sound files. On by default (it can sound once the person has touched the page), and a
+// clear toggle turns it off; the choice is remembered in this browser.
 
 const STORAGE_KEY = "listening:chime";
 const TONES = {
@@ -9,11 +10,12 @@ const TONES = {
 
 let context = null;
 
+/** On unless the person turned it off: browsers only let it sound once they have interacted. */
 function enabled() {
   try {
-    return localStorage.getItem(STORAGE_KEY) === "on";
+    return localStorage.getItem(STORAGE_KEY) !== "off";
   } catch {
-    return false;
+    return true;
   }
 }
 
@@ -54,6 +56,20 @@ export function chime(kind) {
   TONES[kind].forEach((frequency, i) => tone(ctx, frequency, ctx.currentTime + i * 0.45));
 }
 
+/** Make every `[data-chime]` button a toggle (aria-pressed) that turns the chime on and off. */
+export function setUpChimeToggles(root = document) {
+  for (const button of root.querySelectorAll("[data-chime]")) setUpChimeToggle(button);
+  for (const button of root.querySelectorAll("[data-chime-test]")) {
+    button.addEventListener("click", () => playSample());
+  }
+}
+
+/** Play the "you are next" chime once, whatever the setting: so people know what to expect. */
+export function playSample() {
+  const ctx = audio();
+  if (ctx) TONES.next.forEach((frequency, i) => tone(ctx, frequency, ctx.currentTime + i * 0.45));
+}
+
 /** Make `button` a toggle (aria-pressed) that turns the chime on and off. */
 export function setUpChimeToggle(button) {
   if (!button) return;
@@ -66,6 +82,12 @@ export function setUpChimeToggle(button) {
     button.setAttribute("aria-pressed", String(on));
     const state = button.querySelector("[data-chime-state]");
     if (state) state.textContent = on ? "on" : "off";
+    // Every toggle on the page says the same.
+    for (const other of document.querySelectorAll("[data-chime]")) {
+      if (other !== button) other.setAttribute("aria-pressed", String(on));
+      const otherState = other.querySelector("[data-chime-state]");
+      if (otherState) otherState.textContent = on ? "on" : "off";
+    }
   };
   button.addEventListener("click", () => {
     setEnabled(!enabled());

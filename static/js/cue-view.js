@@ -2,10 +2,17 @@
 // politely, and plays the optional chime. The markup is built once by the server; this
 // only changes text, `hidden` and a few data attributes, so focus is never lost to a redraw.
 
-import { announcement, chimeFor, formatClock, formatTimeOfDay } from "./cue.js";
+import { announcement, chimeFor, formatClock, formatTimeOfDay, isMyMoment, tabTitle } from "./cue.js";
 import { chime } from "./chime.js";
 
 const RING_LENGTH = 2 * Math.PI * 90; // the ring's radius in templates/_cue.html
+// The tab's icon: the calm ring of templates/base.html, filled when it is the person's moment.
+const ICON_CALM =
+  "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='6' fill='none' stroke='%230c6662' stroke-width='2.5'/%3E%3C/svg%3E";
+const ICON_FILLED =
+  "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='7' fill='%23b9770e'/%3E%3C/svg%3E";
+const baseTitle = document.title;
+const icon = document.querySelector("link[rel=icon]");
 
 function setText(el, text) {
   if (!el) return;
@@ -48,6 +55,7 @@ export function createCueView(root, announcer, actions) {
     spokenWrap: part("spoken-wrap"),
     spoken: part("spoken"),
     end: part("end"),
+    tools: part("tools"),
   };
   const buttons = [...root.querySelectorAll("[data-action]")];
   let previous = null;
@@ -72,8 +80,11 @@ export function createCueView(root, announcer, actions) {
   function drawTimer(timer) {
     el.timerWrap.hidden = !timer;
     if (!timer) return;
-    setText(el.time, formatClock(timer.seconds));
-    el.time.hidden = false;
+    // The ring's whole: with it, what the ring shows can be read back as seconds.
+    el.timerWrap.dataset.total = String(timer.total ?? "");
+    const digits = timer.digits !== false;
+    setText(el.time, digits ? formatClock(timer.seconds) : "");
+    el.time.hidden = !digits;
     setText(el.caption, timer.caption);
     // An <svg> has no `hidden` property, only the attribute.
     el.ring.toggleAttribute("hidden", !timer.ring);
@@ -123,14 +134,23 @@ export function createCueView(root, announcer, actions) {
     setText(el.aside, cue.aside);
     drawTimer(cue.timer);
     el.actions.hidden = !cue.canAct;
+    const pass = root.querySelector('[data-action="pass"]');
+    if (pass) pass.hidden = !cue.canPass;
     if (!cue.canAct) setText(el.message, "");
     el.spokenWrap.hidden = cue.kind === "closed" || cue.round == null;
+    // Once the space has closed there is no turn to be told of.
+    if (el.tools) el.tools.hidden = cue.kind === "closed";
     drawSpoken(cue.spoken);
     setText(el.end, cue.expectedEnd ? `Expected to finish about ${formatTimeOfDay(cue.expectedEnd)}` : "");
 
     if (root.contains(document.activeElement) && document.activeElement.closest("[hidden]")) {
       el.heading.focus();
     }
+    const title = tabTitle(cue, baseTitle);
+    if (document.title !== title) document.title = title;
+    const mine = isMyMoment(cue);
+    if (icon) icon.href = mine ? ICON_FILLED : ICON_CALM;
+    if (mine && (!previous || previous.moment !== cue.moment)) navigator.vibrate?.([160, 90, 160]);
     const said = announcement(previous, cue);
     if (said) announce(announcer, said);
     const sound = chimeFor(previous, cue);

@@ -4,8 +4,11 @@
 // `now` is the server's time in seconds (the caller adds its clock offset), so every
 // screen in a room draws the same countdown from the same deadline.
 
-/** Seconds left at which the speaker gets a soft hint and an announcement. */
-export const LOW_TIME_SECONDS = 30;
+/** Seconds left at which the speaker (and only the speaker) gets a soft hint. */
+export const LOW_TIME_SECONDS = 15;
+
+/** For how long into a turn "Pass" is offered; after that the person has begun: "I've finished". */
+export const PASS_SECONDS = 20;
 
 /** The rule, in a few words, for everyone who is listening. */
 export const LISTEN_RULE = "Listen. No need to respond or fix.";
@@ -77,6 +80,7 @@ export function closedCue() {
     aside: "You can close this page.",
     mine: false,
     canAct: false,
+    canPass: false,
     timer: null,
     low: false,
     round: null,
@@ -98,10 +102,14 @@ export function closedCue() {
  */
 export function cueFor(room, myId, now) {
   if (room.phase === "closed") return closedCue();
+  const canAct = myId != null && room.allowed?.finish === myId;
   const base = {
     mine: false,
     // The server says who may finish or pass now; the buttons appear for them alone.
-    canAct: myId != null && room.allowed?.finish === myId,
+    canAct,
+    // Pass is for not speaking at all: offered before the person has begun (the first seconds
+    // of the turn); later, "I've finished" alone, so having spoken is never recorded as a pass.
+    canPass: canAct && passStillFits(room, now),
     timer: null,
     low: false,
     round: roundLabel(room),
@@ -123,6 +131,18 @@ export function cueFor(room, myId, now) {
   }
   const cue = room.paused ? pausedCue(room, myId, now) : runningCue(room, myId, now);
   return { ...base, ...cue };
+}
+
+/** Return whether "Pass" still fits: within the first seconds of a turn, not in its grace. */
+export function passStillFits(room, now) {
+  if (room.phase !== "speaking") return false;
+  const left = secondsLeft(room, now);
+  return left == null || room.turn_seconds - left < PASS_SECONDS;
+}
+
+/** Return whether this is the silence before the room's very first turn. */
+function atTheStart(room) {
+  return room.round === 1 && !(room.outcomes || []).length && room.turn <= 1;
 }
 
 function runningCue(room, myId, now) {
@@ -158,7 +178,9 @@ function runningCue(room, myId, now) {
       heading: `Listening to ${name}`,
       detail: LISTEN_RULE,
       aside: next,
-      timer: { ...turnTimer(over ? 0 : left), caption: over ? "Time's up" : "left" },
+      // Listeners see calm progress without digits, and never "Time's up": the time is the
+      // speaker's, not something for the room to watch run out.
+      timer: { ...turnTimer(over ? 0 : left), caption: "", digits: false },
       // Listeners hear of a new speaker once; the speaker's grace is theirs, not announced.
       moment: `speaking:${room.turn}:${current}`,
       say: next === "You are next" ? `${name} is speaking. You are next` : `${name} is speaking`,
@@ -167,11 +189,14 @@ function runningCue(room, myId, now) {
   }
 
   if (room.phase === "silence") {
+    const starting = atTheStart(room);
     if (current === myId) {
       return {
         kind: "next",
-        heading: "You are next",
-        detail: "A short silence first. Your turn begins in a moment.",
+        heading: starting ? "Getting ready: you speak first" : "You are next",
+        detail: starting
+          ? "A moment of quiet to settle in. Your turn begins in a moment."
+          : "A short silence first. Your turn begins in a moment.",
         aside: null,
         timer: { seconds: left, total: room.silence_seconds, ring: false, caption: "until your turn" },
         moment: `silence:${room.turn}:me`,
@@ -181,8 +206,8 @@ function runningCue(room, myId, now) {
     }
     return {
       kind: "silence",
-      heading: "Silence",
-      detail: `${name} is next.`,
+      heading: starting ? `Getting ready: ${name} speaks first` : "Silence",
+      detail: starting ? "A moment of quiet to settle in." : `${name} is next.`,
       aside: laterLine(room, myId),
       timer: { seconds: left, total: room.silence_seconds, ring: false, caption: `until ${name}'s turn` },
       moment: `silence:${room.turn}:${current}`,
@@ -265,7 +290,9 @@ function laterLine(room, myId) {
  */
 export function announcement(before, after) {
   if (!before || before.moment !== after.moment) return after.say;
-  if (after.mine && after.kind === "speaking" && after.low && !before.low) return "30 seconds left";
+  if (after.mine && after.kind === "speaking" && after.low && !before.low) {
+    return `${LOW_TIME_SECONDS} seconds left`;
+  }
   return null;
 }
 
@@ -273,4 +300,23 @@ export function announcement(before, after) {
 export function chimeFor(before, after) {
   if (before && before.moment === after.moment) return null;
   return after.chime;
+}
+
+/**
+ * Return the tab's title for this cue, so a person whose page is behind the call still sees
+ * their moment: "● You're next · Tuesday space", "● Speaking — 1:20 · Tuesday space".
+ */
+export function tabTitle(cue, base) {
+  if (cue.kind === "next") return `● You're next · ${base}`;
+  if (cue.kind === "speaking" && cue.mine) {
+    const time = cue.timer && cue.timer.seconds > 0 ? ` — ${formatClock(cue.timer.seconds)}` : "";
+    return `● Speaking${time} · ${base}`;
+  }
+  if (cue.kind === "paused") return `Paused · ${base}`;
+  return base;
+}
+
+/** Return whether this cue is the person's own moment (the tab's icon fills, phones buzz). */
+export function isMyMoment(cue) {
+  return cue.kind === "next" || (cue.kind === "speaking" && cue.mine);
 }

@@ -2,7 +2,7 @@
 // at a glance. The host key comes from the URL fragment (#key=...), which browsers never
 // send to the server in HTTP requests. A host who takes part also gets their own cue.
 
-import { setUpChimeToggle } from "./chime.js";
+import { setUpChimeToggles } from "./chime.js";
 import { connect, refusalMessage } from "./connection.js";
 import { cueFor } from "./cue.js";
 import { createCueView } from "./cue-view.js";
@@ -34,7 +34,7 @@ const cueView = createCueView($("[data-cue]"), $("[data-announcer]"), {
   finish: () => connection.send("finish", { step: myRoom?.step }),
   pass: () => connection.send("pass", { step: myRoom?.step }),
 });
-setUpChimeToggle($("[data-chime]"));
+setUpChimeToggles();
 
 // Sharing the participant link.
 

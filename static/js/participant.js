@@ -1,6 +1,6 @@
 // The participant page: join by first name, wait in the lobby, then follow the cue.
 
-import { setUpChimeToggle } from "./chime.js";
+import { setUpChimeToggles } from "./chime.js";
 import { connect, refusalMessage } from "./connection.js";
 import { closedCue, cueFor, hereSoFar } from "./cue.js";
 import { createCueView } from "./cue-view.js";
@@ -31,7 +31,7 @@ const cueView = createCueView(document.querySelector("[data-cue]"), announcer, {
   finish: () => connection.send("finish", { step: room?.step }),
   pass: () => connection.send("pass", { step: room?.step }),
 });
-setUpChimeToggle(document.querySelector("[data-chime]"));
+setUpChimeToggles();
 
 /** Show one view; if focus was in the one that went away, move it to the new heading. */
 function showView(name) {

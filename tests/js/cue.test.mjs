@@ -12,6 +12,8 @@ import {
   nameOf,
   secondsLeft,
   spokenThisRound,
+  isMyMoment,
+  tabTitle,
 } from "../../static/js/cue.js";
 import { ANA, KAI, LEE, NOW, SAM, member, room } from "./rooms.mjs";
 
@@ -36,9 +38,20 @@ describe("the speaker", () => {
     assert.equal(cue.canAct, false);
   });
 
-  test("gets the soft low-time hint in the last 30 seconds, not before", () => {
-    assert.equal(cueFor(room({ deadline: NOW + 31 }), SAM, NOW).low, false);
-    assert.equal(cueFor(room({ deadline: NOW + 30 }), SAM, NOW).low, true);
+  test("gets the soft low-time hint in the last 15 seconds, not before", () => {
+    assert.equal(cueFor(room({ deadline: NOW + 16 }), SAM, NOW).low, false);
+    assert.equal(cueFor(room({ deadline: NOW + 15 }), SAM, NOW).low, true);
+  });
+
+  test("is offered Pass only before they have begun; after that, I've finished alone", () => {
+    const early = cueFor(room({ current: SAM, deadline: NOW + 110, turn_seconds: 120 }), SAM, NOW);
+    assert.equal(early.canAct, true);
+    assert.equal(early.canPass, true, "10 s in: not begun, passing is fine");
+    const later = cueFor(room({ current: SAM, deadline: NOW + 90, turn_seconds: 120 }), SAM, NOW);
+    assert.equal(later.canAct, true);
+    assert.equal(later.canPass, false, "30 s in: they have spoken; finishing is what fits");
+    const grace = cueFor(room({ phase: "grace", current: SAM }), SAM, NOW);
+    assert.equal(grace.canPass, false);
   });
 
   test("sees time's up during grace, with the clock at zero", () => {
@@ -106,18 +119,24 @@ describe("a listener", () => {
     assert.equal(cueFor(r, ANA, NOW).aside, "You passed this round.");
   });
 
-  test("sees the speaker's time run out without being told it is theirs", () => {
+  test("sees calm progress without digits, and never time's up", () => {
+    const speaking = cueFor(room({ current: SAM, deadline: NOW + 20 }), ANA, NOW);
+    assert.equal(speaking.timer.digits, false);
+    assert.equal(speaking.timer.ring, true);
+    assert.equal(speaking.low, false, "the last seconds are the speaker's to notice");
     const cue = cueFor(room({ phase: "grace", current: SAM }), ANA, NOW);
     assert.equal(cue.heading, "Listening to Sam");
-    assert.equal(cue.timer.seconds, 0);
-    assert.equal(cue.timer.caption, "Time's up");
-    assert.equal(cue.low, false);
+    assert.equal(cue.timer.digits, false);
+    assert.equal(cue.timer.caption, "");
+    assert.doesNotMatch(JSON.stringify(cue), /Time's up/);
   });
 });
 
 describe("between turns", () => {
+  const later = { turn: 2, outcomes: [{ id: SAM, outcome: "spoke" }], queue: [ANA, KAI, LEE] };
+
   test("the next speaker sees that they are next, with the silence counting down", () => {
-    const r = room({ phase: "silence", current: ANA, deadline: NOW + 3, silence_seconds: 5 });
+    const r = room({ phase: "silence", current: ANA, deadline: NOW + 3, silence_seconds: 5, ...later });
     const cue = cueFor(r, ANA, NOW);
     assert.equal(cue.heading, "You are next");
     assert.equal(cue.timer.seconds, 3);
@@ -128,10 +147,16 @@ describe("between turns", () => {
   });
 
   test("everyone else sees a silence and who is next", () => {
-    const cue = cueFor(room({ phase: "silence", current: ANA }), KAI, NOW);
+    const cue = cueFor(room({ phase: "silence", current: ANA, ...later }), KAI, NOW);
     assert.equal(cue.heading, "Silence");
     assert.equal(cue.detail, "Ana is next.");
     assert.equal(cue.timer.caption, "until Ana's turn");
+  });
+
+  test("before the very first turn, everyone is getting ready and knows who speaks first", () => {
+    const start = room({ phase: "silence", current: SAM, turn: 1, outcomes: [] });
+    assert.equal(cueFor(start, KAI, NOW).heading, "Getting ready: Sam speaks first");
+    assert.equal(cueFor(start, SAM, NOW).heading, "Getting ready: you speak first");
   });
 });
 
@@ -274,9 +299,9 @@ function announcementsOver(r, myId, seconds) {
 }
 
 describe("announcements", () => {
-  test("a whole turn tells the speaker once that they are speaking and once that 30 seconds are left", () => {
+  test("a whole turn tells the speaker once that they are speaking and once that 15 seconds are left", () => {
     const r = room({ current: SAM, deadline: NOW + 120 });
-    assert.deepEqual(announcementsOver(r, SAM, 125), ["You are speaking", "30 seconds left"]);
+    assert.deepEqual(announcementsOver(r, SAM, 125), ["You are speaking", "15 seconds left"]);
   });
 
   test("listeners hear of a new speaker once, and never the clock", () => {
@@ -385,5 +410,21 @@ describe("the lobby, before rooms exist", () => {
     assert.equal(hereSoFar(2), "You and 1 other person are here.");
     assert.equal(hereSoFar(7), "You and 6 others are here.");
     assert.equal(hereSoFar(0), "Just you so far.");
+  });
+});
+
+describe("the tab, for a page behind the call", () => {
+  test("says when it is nearly or now my turn, with the time I have", () => {
+    const next = cueFor(room({ phase: "silence", current: ANA, turn: 2, outcomes: [{ id: SAM, outcome: "spoke" }] }), ANA, NOW);
+    assert.equal(tabTitle(next, "Tuesday"), "● You're next · Tuesday");
+    const speaking = cueFor(room({ current: SAM, deadline: NOW + 80 }), SAM, NOW);
+    assert.equal(tabTitle(speaking, "Tuesday"), "● Speaking — 1:20 · Tuesday");
+    assert.equal(isMyMoment(speaking), true);
+  });
+
+  test("stays plain while someone else speaks", () => {
+    const listening = cueFor(room({ current: SAM, deadline: NOW + 80 }), ANA, NOW);
+    assert.equal(tabTitle(listening, "Tuesday"), "Tuesday");
+    assert.equal(isMyMoment(listening), false);
   });
 });
