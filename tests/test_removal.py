@@ -72,3 +72,39 @@ def test_a_lone_person_left_after_removals_cannot_be_started(world):
     world.join("Ben")
     world.send("host", "remove", {"member": world.ids["Ben"]})
     assert world.send("host", "start")["error"] == "too_few"
+
+
+def test_someone_who_leaves_is_not_waited_for_and_the_host_is_told_once(started):
+    started.tick(5)
+    assert started.speaker() == "Ada"
+    started.read("host")
+    assert started.send("Ben", "leave") == {"ok": True}
+    told = [e["args"][0] for e in started.sockets["host"].get_received() if e["name"] == "left"]
+    assert told == [{"name": "Ben"}]
+    assert started.send("Ada", "finish")["ok"]
+    started.tick(5)  # the silence, then the next: Cleo, not Ben
+    assert started.speaker("Ada") == "Cleo"
+    members = [m["id"] for m in started.room("Ada")["members"]]
+    assert started.ids["Ben"] not in members
+    assert started.send("Ben", "finish")["ok"] is False
+    assert started.lobby("Ada")["here"]["joined"] == 3
+
+
+def test_the_host_cannot_leave_as_a_participant_they_are_not(started):
+    assert started.send("host", "leave")["error"] == "not_participant"
+
+
+def test_someone_who_left_still_counts_as_having_taken_part_and_a_removed_one_does_not(
+    app, started
+):
+    from sqlalchemy import select
+
+    from listening.extensions import db
+    from listening.models import SessionCount
+
+    started.send("Ben", "leave")
+    started.send("host", "remove", {"member": started.ids["Cleo"]})
+    started.send("host", "end")
+    with app.app_context():
+        count = db.session.scalar(select(SessionCount))
+        assert (count.people, count.took_part) == (3, 3), "Ada, Ben (left) and Dev"

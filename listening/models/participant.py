@@ -39,6 +39,8 @@ class Participant(Model):
     #: their sound check: "ready" (a microphone that works), "no_mic" (they listen only), or
     #: None (not checked yet). The lobby counts it; the host sees who has no microphone.
     sound: Mapped[str | None] = mapped_column(String(8))
+    #: when they left by their own choice (they are out, as if removed, but they took part)
+    left_at: Mapped[datetime | None]
     #: when the host removed them; their token no longer works and their name is gone
     removed_at: Mapped[datetime | None]
 

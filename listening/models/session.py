@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Float, ForeignKey, String
+from sqlalchemy import JSON, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import engine
@@ -70,6 +70,12 @@ class ListeningSession(Model):
     voice: Mapped[str] = mapped_column(String(8), default="app")
     #: with "call": each room's call link (https), room 1 first
     call_links: Mapped[list | None] = mapped_column(JSON)
+    #: the host's own words, set before the session: a welcome and ground rules for the lobby,
+    #: closing words and support links (https) for the end. Never anything said in a room.
+    welcome: Mapped[str | None] = mapped_column(Text)
+    ground_rules: Mapped[str | None] = mapped_column(Text)
+    closing_words: Mapped[str | None] = mapped_column(Text)
+    support_links: Mapped[list | None] = mapped_column(JSON)
 
     participants: Mapped[list[Participant]] = relationship(
         back_populates="session", order_by="Participant.id"

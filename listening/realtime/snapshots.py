@@ -8,12 +8,13 @@ long a full room takes. The browser renders these; it does not work them out aga
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import UTC
 
 from sqlalchemy import case, func, select
 
 from .. import engine
 from ..extensions import db
-from ..models import ListeningSession, Participant, Room
+from ..models import ListeningSession, Participant, Room, SessionCount
 
 
 def session_summary(session: ListeningSession, cap: int) -> dict:
@@ -31,6 +32,33 @@ def session_summary(session: ListeningSession, cap: int) -> dict:
         "full_room_seconds": engine.full_room_seconds(session.settings(cap)),
         # How people hear each other: voice in the app, or the group's own call.
         "voice": session.voice or "app",
+        # The host's own words, for the lobby and for the end.
+        "welcome": session.welcome,
+        "ground_rules": session.ground_rules,
+        "closing_words": session.closing_words,
+        "support_links": list(session.support_links or []),
+        "starts_at": session.starts_at.replace(tzinfo=UTC).timestamp()
+        if session.starts_at
+        else None,
+        "next": next_in_series(session),
+    }
+
+
+def next_in_series(session: ListeningSession) -> dict | None:
+    """Return the next session of an ended series (its link's code and start), or None."""
+    if session.status != "ended" or not session.series:
+        return None
+    following = db.session.execute(
+        select(ListeningSession.code, ListeningSession.starts_at)
+        .where(ListeningSession.series == session.series, ListeningSession.id > session.id)
+        .order_by(ListeningSession.id)
+        .limit(1)
+    ).first()
+    if following is None or following.starts_at is None:
+        return None
+    return {
+        "code": following.code,
+        "starts_at": following.starts_at.replace(tzinfo=UTC).timestamp(),
     }
 
 
@@ -88,6 +116,8 @@ def console(session: ListeningSession, cap: int, now: float, with_rooms: bool) -
     ]
     # Room sizes if the host started now: 13 people with a cap of 8 make [7, 6].
     snapshot["rooms_plan"] = engine.room_sizes(len(people), cap)
+    if session.status == "ended":
+        snapshot["summary"] = summary(session)
     if with_rooms:
         names = {pid: name for pid, name, *_ in people}
         snapshot["rooms"] = [
@@ -96,6 +126,20 @@ def console(session: ListeningSession, cap: int, now: float, with_rooms: bool) -
             if (state := row.engine_state()) is not None
         ]
     return snapshot
+
+
+def summary(session: ListeningSession) -> dict | None:
+    """Return an ended session's counts for its host: rooms, people, turns, minutes."""
+    count = db.session.scalar(select(SessionCount).where(SessionCount.session_id == session.id))
+    if count is None:
+        return None
+    return {
+        "rooms": count.rooms,
+        "took_part": count.took_part,
+        "spoke": count.spoke,
+        "passed": count.passed,
+        "minutes": round(count.floor_minutes),
+    }
 
 
 def room(

@@ -12,7 +12,7 @@ function takes typed values the web edge has parsed and returns
 
 from . import accounts
 from .identity import Caller, find_session, identify, require_owner
-from .joining import join, remove_person
+from .joining import join, leave, remove_person
 from .moves import extend, finish_turn, pass_turn, pause, resume, skip
 from .presence import forget_presence, set_absent, set_present
 from .records import answer_heard
@@ -35,6 +35,7 @@ __all__ = [
     "forget_presence",
     "identify",
     "join",
+    "leave",
     "next_deadline",
     "pass_turn",
     "pause",

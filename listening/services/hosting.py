@@ -15,7 +15,15 @@ from ..models import ListeningSession, SessionCount, SessionStatus
 from ..schedules import Repeat
 
 #: the settings "Run again" copies (never who came, or when)
-COPIED = ("title", "prompts", "voice", *engine.LIMITS)
+COPIED = (
+    "title",
+    "prompts",
+    "voice",
+    "welcome",
+    "ground_rules",
+    "closing_words",
+    *engine.LIMITS,
+)
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,7 @@ def settings_of(session: ListeningSession) -> dict:
         number = values[name]
         values[name] = int(number) if float(number).is_integer() else number
     values["call_links"] = "\n".join(session.call_links or [])
+    values["support_links"] = "\n".join(session.support_links or [])
     if session.time_zone is not None:
         values["time_zone"] = session.time_zone
         values["repeat"] = str(session.repeat)

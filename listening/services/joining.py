@@ -108,6 +108,22 @@ def _place_latecomer(session: ListeningSession, participant: Participant, now: f
     return Changes(rooms={row.id})
 
 
+def leave(caller: Caller) -> tuple[Changes, int, str | None]:
+    """Take the caller out of the session at their own word; return the changes, who it was and
+    the name they had (for the host to be told once; it is erased here).
+
+    Their remaining turns go at once and the room never waits for them; their link stops
+    working for them, as when the host removes someone.
+    """
+    if caller.participant_id is None or caller.public_id is None:
+        raise Refused("not_participant", "Only someone taking part can leave.")
+    name = db.session.scalar(
+        select(Participant.name).where(Participant.id == caller.participant_id)
+    )
+    changes, participant_id = _take_out(caller.session_id, caller.public_id, left=True)
+    return changes, participant_id, name
+
+
 def remove_person(caller: Caller, member: str) -> tuple[Changes, int]:
     """Take someone out of the session at the host's word; return the changes and who it was.
 
@@ -116,12 +132,17 @@ def remove_person(caller: Caller, member: str) -> tuple[Changes, int]:
     told. They no longer count towards how many may join.
     """
     require_host(caller)
-    gone = Refused("stale", "That person is not in this session any more.")
     if as_secret(member) is None:  # not an id the server gave out: nobody to look up
-        raise gone
+        raise Refused("stale", "That person is not in this session any more.")
+    return _take_out(caller.session_id, member)
+
+
+def _take_out(session_id: int, member: str, left: bool = False) -> tuple[Changes, int]:
+    """Take someone out of a session that has not ended: removed, or (``left``) they left."""
+    gone = Refused("stale", "That person is not in this session any more.")
 
     def write() -> tuple[Changes, int]:
-        session = open_session(caller.session_id)
+        session = open_session(session_id)
         participant = db.session.scalar(
             select(Participant).where(
                 Participant.session_id == session.id,
@@ -141,6 +162,8 @@ def remove_person(caller: Caller, member: str) -> tuple[Changes, int]:
                 store.write_room(row, after, effects, now)
                 changes.rooms.add(row.id)
         participant.removed_at, participant.name, participant.present = stamp(now), None, False
+        if left:
+            participant.left_at = participant.removed_at
         participant.room_id = None
         store.bump_session(session)
         store.erased()

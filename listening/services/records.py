@@ -11,7 +11,7 @@ import functools
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from ..clock import now as clock_now
 from ..clock import stamp
@@ -24,10 +24,12 @@ from .identity import Caller
 
 def count_session(session: ListeningSession, now: float) -> None:
     """Within the caller's transaction: write the counts of a session that is ending."""
+    # People who were not taken out by the host: those who left by their own choice count.
+    counted = or_(Participant.removed_at.is_(None), Participant.left_at.is_not(None))
     people, took_part = db.session.execute(
         select(func.count(), func.count().filter(Participant.took_part))
         .select_from(Participant)
-        .where(Participant.session_id == session.id, Participant.removed_at.is_(None))
+        .where(Participant.session_id == session.id, counted)
     ).one()
     held = db.session.execute(
         select(Turn.began_at, Turn.ended_at)

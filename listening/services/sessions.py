@@ -87,6 +87,10 @@ def _schedule_next(ended: ListeningSession, now: float) -> None:
             "silence_seconds",
             "voice",
             "call_links",
+            "welcome",
+            "ground_rules",
+            "closing_words",
+            "support_links",
         )
     }
     db.session.add(

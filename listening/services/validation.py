@@ -43,6 +43,11 @@ class NewSession:
     #: with a link for each room, room 1 first)
     voice: str = "app"
     call_links: list[str] | None = None
+    #: the host's words for the lobby and the end, and links to support
+    welcome: str | None = None
+    ground_rules: str | None = None
+    closing_words: str | None = None
+    support_links: list[str] | None = None
 
     def as_columns(self) -> dict:
         """Return the settings as the session table's columns."""
@@ -218,6 +223,60 @@ def _https_url(value: object) -> bool:
     return parts.scheme == "https" and bool(parts.hostname)
 
 
+#: the longest welcome, ground rules or closing words, and the most support links
+WORDS_LIMIT = 1000
+SUPPORT_LINKS = 5
+
+
+def clean_paragraphs(value: object, limit: int) -> str | None:
+    """Return text of a few lines (a welcome, ground rules) trimmed, or None when empty.
+
+    Raises ValueError when it is too long or has hidden or control characters.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or len(value) > 4 * limit:
+        raise ValueError
+    lines = [" ".join(line.split()) for line in unicodedata.normalize("NFC", value).splitlines()]
+    text = "\n".join(lines).strip()
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    if len(text) > limit:
+        raise ValueError
+    for ch in text:
+        if (
+            ch != "\n"
+            and ch not in JOINERS
+            and unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn")
+        ):
+            raise ValueError
+    return text
+
+
+def _words(data: dict, errors: dict[str, str]) -> dict:
+    """Return the host's welcome, ground rules, closing words and support links, checked."""
+    found: dict = {}
+    for name in ("welcome", "ground_rules", "closing_words"):
+        try:
+            found[name] = clean_paragraphs(data.get(name), WORDS_LIMIT)
+        except ValueError:
+            errors[name] = f"Keep this to {WORDS_LIMIT} characters of plain text."
+    links = data.get("support_links")
+    if isinstance(links, str):
+        links = [line.strip() for line in links.splitlines() if line.strip()]
+    if links in (None, []):
+        found["support_links"] = None
+    elif (
+        not isinstance(links, list)
+        or len(links) > SUPPORT_LINKS
+        or not all(_https_url(link) for link in links)
+    ):
+        errors["support_links"] = f"Give up to {SUPPORT_LINKS} whole https:// links, one a line."
+    else:
+        found["support_links"] = links
+    return found
+
+
 def new_session(data: dict, allow_short_turns: bool, now: datetime | None = None) -> NewSession:
     """Return a host's settings, cleaned, or raise :class:`Invalid` naming every field to fix.
 
@@ -241,6 +300,7 @@ def new_session(data: dict, allow_short_turns: bool, now: datetime | None = None
             numbers[name] = number
     schedule = _schedule(data, now, errors) if now is not None else None
     voice, call_links = _call_links(data, errors)
+    words = _words(data, errors)
     if errors or title is None or prompts is None:
         raise Invalid(errors)
     return NewSession(
@@ -253,4 +313,5 @@ def new_session(data: dict, allow_short_turns: bool, now: datetime | None = None
         schedule=schedule,
         voice=voice,
         call_links=call_links,
+        **words,
     )

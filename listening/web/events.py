@@ -245,6 +245,19 @@ def remove(caller, data):
     return changes
 
 
+@socketio.on("leave")
+@_event
+def leave(caller, _data):
+    """A participant leaves the session: their turns go, and the host is told once, by name."""
+    changes, participant_id, name = services.leave(caller)
+    publish_safely(changes)
+    socketio.emit("left", {"name": name}, to=host_channel(caller.session_id))
+    for sid, other in list(live_connections().callers.items()):
+        if other.participant_id == participant_id and sid != _sid():
+            end_connection(sid=sid, namespace="/")
+    return {}
+
+
 def end_connections_of(account_id: int) -> None:
     """Disconnect this process's connections that host by this account's sign-in."""
     for sid, caller in list(live_connections().callers.items()):

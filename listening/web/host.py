@@ -38,6 +38,10 @@ FORM_FIELDS = (
     "repeat",
     "voice",
     "call_links",
+    "welcome",
+    "ground_rules",
+    "closing_words",
+    "support_links",
 )
 #: the time zone a new form suggests before the browser says the host's own
 DEFAULT_ZONE = "UTC"
@@ -74,6 +78,7 @@ def _new_values() -> dict:
         "repeat": "once",
         "voice": "app",
         "call_links": "",
+        "support_links": "",
     }
 
 

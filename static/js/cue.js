@@ -71,13 +71,27 @@ export function roundLabel(room) {
   return room.round > 0 ? `Round ${room.round} of ${room.rounds}` : null;
 }
 
-/** Return the closing cue, also used when the session ended before a room was formed. */
-export function closedCue() {
+/**
+ * Return the closing cue, also used when the session ended before a room was formed; someone
+ * who arrives after the end (`late`) is told it has closed, not thanked for listening.
+ */
+export function closedCue({ late = false, left = false } = {}) {
+  if (left) {
+    return {
+      ...closedCue(),
+      heading: "You've left",
+      detail: "Thank you for being here. Your room carries on.",
+      moment: "left",
+      say: "You've left",
+    };
+  }
   return {
     kind: "closed",
-    heading: "Thank you for listening",
-    detail: "The space has closed. Nothing said here leaves it.",
-    aside: "You can close this page.",
+    heading: late ? "This space has closed" : "Thank you for listening",
+    detail: late
+      ? "It has ended. Nothing said in it was kept."
+      : "The space has closed. Nothing said here leaves it.",
+    aside: late ? null : "You can close this page.",
     mine: false,
     canAct: false,
     canPass: false,

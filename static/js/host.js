@@ -136,6 +136,14 @@ function drawSession(snapshot) {
   $("[data-end-wrap]").hidden = status === "ended";
   $("[data-rooms]").hidden = status === "lobby" && rooms.size === 0;
   $("[data-session-ended]").hidden = status !== "ended";
+  const summary = snapshot.summary;
+  if (summary) {
+    const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+    $("[data-summary]").textContent =
+      `${plural(summary.took_part, "person", "people")} took part in ${plural(summary.rooms, "room", "rooms")}: ` +
+      `${plural(summary.spoke, "turn", "turns")} spoken, ${summary.passed} passed, ` +
+      `about ${plural(summary.minutes, "minute", "minutes")} of listening.`;
+  }
   $("[data-take-part]").hidden = status === "ended";
   $("[data-share]").hidden = status === "ended";
   keepScreenOn(status !== "ended");
@@ -175,6 +183,11 @@ const voiceBar = createVoiceBar($("[data-voice]"), {
     }
   },
 });
+
+/** Someone left by their own choice: the host is told once, by name (it is erased after). */
+function onLeft({ name }) {
+  $("[data-people-message]").textContent = `${name || "Someone"} has left.`;
+}
 
 function onSnapshot(kind, snapshot) {
   if (snapshot.session?.voice) voiceMode = snapshot.session.voice;
@@ -304,5 +317,6 @@ if (!hostKey && !owner) {
     status: onStatus,
     tick: draw,
   });
+  connection.socket.on("left", onLeft);
   setInterval(draw, REDRAW_MS);
 }

@@ -23,6 +23,8 @@ let connection = null;
 let room = null; // the newest `room` snapshot's room
 let lobby = null; // the newest `lobby` snapshot
 let ended = false;
+let arrivedLate = false; // opened the link after the space had closed
+let hasLeft = false; // left the space by their own choice
 let tookPart = false; // whether this screen saw its person in a room
 let heardAsked = false; // whether "Did you feel heard?" has been offered (it is, once)
 
@@ -54,6 +56,42 @@ function turnInWords(seconds) {
   return parts.join(" ") || "a short while";
 }
 
+/** Show the host's words (kept as they were typed, line breaks and all, as plain text). */
+function showWords(selector, text) {
+  const el = document.querySelector(selector);
+  el.textContent = text || "";
+  el.hidden = !text;
+  return Boolean(text);
+}
+
+function drawHostWords(session) {
+  const welcome = showWords("[data-welcome]", session.welcome);
+  const rules = showWords("[data-ground-rules]", session.ground_rules);
+  document.querySelector("[data-rules-heading]").hidden = !rules;
+  document.querySelector("[data-host-words]").hidden = !welcome && !rules;
+  const minutes = Math.round((session.full_room_seconds || 0) / 60);
+  const starts = session.starts_at
+    ? `It starts at ${new Date(session.starts_at * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}. `
+    : "";
+  document.querySelector("[data-lobby-expect]").textContent =
+    `${starts}A full room takes about ${minutes} minutes. Find a quiet place where you can speak freely.`;
+}
+
+function drawClosing() {
+  const closing = document.querySelector("[data-closing]");
+  const next = lobby?.session?.next;
+  const line = document.querySelector("[data-next]");
+  if (next) {
+    const when = new Date(next.starts_at * 1000);
+    const time = document.querySelector("[data-next-time]");
+    time.dateTime = when.toISOString();
+    time.textContent = when.toLocaleString([], { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" });
+    document.querySelector("[data-next-link]").href = `/s/${next.code}`;
+  }
+  line.hidden = !next;
+  closing.hidden = !(closing.querySelector("[data-closing-words], .support-links") || next);
+}
+
 function drawLobby() {
   // Names are for your room; the lobby says only how many are here.
   document.querySelector("[data-lobby-here]").textContent = hereSoFar(lobby.here?.connected ?? 0);
@@ -63,6 +101,7 @@ function drawLobby() {
   lead.textContent = running ? "The session has started. Finding you a room…" : "Waiting for the host to start.";
   me.textContent = joined ? `You're joining as ${joined.name}.` : "";
   document.querySelector("[data-lobby-turn]").textContent = turnInWords(lobby.session.turn_seconds);
+  drawHostWords(lobby.session);
   const ready = lobby.here?.sound_ready ?? 0;
   const joinedCount = lobby.here?.joined ?? 0;
   document.querySelector("[data-sound-ready]").textContent =
@@ -76,7 +115,7 @@ function draw() {
     keepScreenOn(room.phase !== "closed");
   } else if (ended) {
     showView("cue");
-    cueView.render(closedCue());
+    cueView.render(closedCue({ late: arrivedLate, left: hasLeft }));
     keepScreenOn(false);
   } else if (lobby) {
     showView("lobby");
@@ -147,6 +186,8 @@ function onSnapshot(kind, snapshot) {
   draw();
   followVoice();
   offerHeard();
+  drawLeave();
+  if (ended) drawClosing();
 }
 
 function onRefused(data) {
@@ -200,11 +241,36 @@ joinForm.addEventListener("submit", async (event) => {
   }
 });
 
+// Leaving: asked first; the room carries on without them.
+
+const leaveDialog = document.querySelector("[data-leave-dialog]");
+document.querySelector("[data-leave]").addEventListener("click", () => leaveDialog.showModal());
+document.querySelector("[data-leave-cancel]").addEventListener("click", () => leaveDialog.close());
+document.querySelector("[data-leave-confirm]").addEventListener("click", async () => {
+  const reply = await connection.send("leave", {});
+  leaveDialog.close();
+  if (!reply.ok && reply.error !== "stale") return;
+  hasLeft = true;
+  ended = true;
+  room = null;
+  forgetJoin(code);
+  followVoice();
+  draw();
+  document.querySelector("[data-leave-wrap]").hidden = true;
+  document.querySelector("[data-cue] [data-part=heading]").focus();
+});
+
+function drawLeave() {
+  document.querySelector("[data-leave-wrap]").hidden = !joined || ended || !connection;
+}
+
 if (main.dataset.status === "ended") {
   // The page itself says the session is over: nothing to join or remember.
+  arrivedLate = !joined;
   forgetJoin(code);
   ended = true;
   draw();
+  drawClosing();
 } else if (joined) {
   showView("cue"); // "Connecting…" until the first snapshot arrives
   start();

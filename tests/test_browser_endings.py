@@ -1,0 +1,72 @@
+"""Beginnings, leaving and endings in a real browser: the host's words in the lobby, leaving
+gracefully, closing words and support links, the host's summary, and a link opened late."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from listening.rehearsal import Person, create_session
+
+from .browser import SOON, axe_problems, heading, join
+
+pytestmark = [pytest.mark.browser, pytest.mark.live]
+
+
+def test_a_whole_beginning_a_graceful_leaving_and_a_whole_ending(screens, server):
+    made = create_session(
+        server.url,
+        server.host(),
+        title="Gentle",
+        turn_seconds=60,
+        rounds=1,
+        silence_seconds=1,
+        welcome="Welcome, all.\nTake a breath.",
+        ground_rules="What is said here stays here.",
+        closing_words="Thank you for holding each other.",
+        support_links=["https://support.example.org/after"],
+    )
+    cleo = Person(server.url, made["code"], "Cleo", speak_for=1.0)
+    try:
+        ada, ben = screens.open(phone=True), screens.open()
+        join(ada, made["participant_url"], "Ada")
+        join(ben, made["participant_url"], "Ben")
+        cleo.join()
+        cleo.connect()
+        words = ada.get_by_role("region", name="From your host")
+        expect(words).to_contain_text("Welcome, all.")
+        expect(words).to_contain_text("What is said here stays here.")
+        expect(ada.get_by_text("A full room takes about 8 minutes.", exact=False)).to_be_visible()
+        assert axe_problems(ada) == []
+
+        host = screens.open()
+        host.goto(made["host_url"])
+        host.get_by_role("button", name="Start", exact=True).click()
+        expect(heading(ada)).to_have_text("You are speaking", timeout=SOON)
+
+        # Ben leaves: asked first, then the room carries on without him and the host is told.
+        ben.get_by_role("button", name="Leave this space").click()
+        ben.get_by_role("dialog", name="Leave this space?").get_by_role(
+            "button", name="Leave"
+        ).click()
+        expect(heading(ben)).to_have_text("You've left")
+        expect(host.get_by_text("Ben has left.")).to_be_visible()
+        expect(ada.get_by_role("button", name="Leave this space")).to_be_visible()
+
+        host.get_by_role("button", name="End session").click()
+        host.get_by_role("button", name="End for everyone").click()
+        expect(heading(ada)).to_have_text("Thank you for listening", timeout=SOON)
+        expect(ada.get_by_text("Thank you for holding each other.")).to_be_visible()
+        link = ada.get_by_role("link", name="support.example.org/after")
+        expect(link).to_have_attribute("href", "https://support.example.org/after")
+        expect(ada.get_by_role("button", name="Sound when it's nearly your turn")).to_be_hidden()
+        expect(ada.get_by_role("button", name="Leave this space")).to_be_hidden()
+        assert axe_problems(ada) == []
+        expect(host.get_by_text("3 people took part in 1 room")).to_be_visible()
+
+        late = screens.open()
+        late.goto(made["participant_url"])
+        expect(heading(late)).to_have_text("This space has closed")
+        expect(late.get_by_label("Your first name")).to_be_hidden()
+    finally:
+        cleo.close()
