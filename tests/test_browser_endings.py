@@ -43,6 +43,20 @@ def test_a_whole_beginning_a_graceful_leaving_and_a_whole_ending(screens, server
         host.goto(made["host_url"])
         host.get_by_role("button", name="Start", exact=True).click()
         expect(heading(ada)).to_have_text("You are speaking", timeout=SOON)
+        # The host reads the round's prompt aloud from the room's card, and sees who is in it.
+        expect(host.get_by_text("Prompt: How are you feeling")).to_be_visible()
+        expect(host.get_by_text("In this room: Ada, Ben, Cleo")).to_be_visible()
+
+        # Someone arriving late is told how it works, and how long each person speaks.
+        dev = screens.open(phone=True)
+        dev.goto(made["participant_url"])
+        expect(dev.get_by_text("each person speaks for about a minute")).to_be_visible()
+        dev.get_by_label("Your first name").fill("Dev")
+        dev.get_by_role("button", name="Join", exact=True).click()
+        expect(dev.get_by_role("heading", name="You've joined a space in progress")).to_be_visible(
+            timeout=SOON
+        )
+        expect(heading(dev)).to_have_text("Listening to Ada")
 
         # Ben leaves: asked first, then the room carries on without him and the host is told.
         ben.get_by_role("button", name="Leave this space").click()
@@ -62,7 +76,7 @@ def test_a_whole_beginning_a_graceful_leaving_and_a_whole_ending(screens, server
         expect(ada.get_by_role("button", name="Sound when it's nearly your turn")).to_be_hidden()
         expect(ada.get_by_role("button", name="Leave this space")).to_be_hidden()
         assert axe_problems(ada) == []
-        expect(host.get_by_text("3 people took part in 1 room")).to_be_visible()
+        expect(host.get_by_text("4 people took part in 1 room")).to_be_visible()
 
         late = screens.open()
         late.goto(made["participant_url"])

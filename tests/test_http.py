@@ -132,3 +132,13 @@ def test_joining_an_ended_session_is_refused_kindly(world):
     world.send("host", "end")
     reply = world.http.post(f"/api/sessions/{world.code}/join", json={"name": "Cleo"})
     assert reply.status_code == 409 and reply.json["error"] == "ended"
+
+
+@pytest.mark.parametrize(
+    "seconds, words",
+    [(120, "about two minutes"), (90, "about a minute and a half"), (30, "30 seconds")],
+)
+def test_the_join_page_says_how_long_each_person_speaks(world, seconds, words):
+    made = world.create(turn_seconds=seconds)
+    page = world.http.get(f"/s/{made['code']}").get_data(as_text=True)
+    assert f"each person speaks for {words}" in page

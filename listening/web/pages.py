@@ -33,8 +33,26 @@ def participant(code: str):
             when=hosting.describe(session),
         )
     return render_template(
-        "pages/participant.html", session=session, room_cap=current_app.config["ROOM_CAP"]
+        "pages/participant.html",
+        session=session,
+        room_cap=current_app.config["ROOM_CAP"],
+        turn_words=turn_in_words(session.turn_seconds),
     )
+
+
+def turn_in_words(seconds: float) -> str:
+    """Return "about two minutes", "about a minute and a half", "30 seconds"."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} seconds"
+    minutes, rest = divmod(whole, 60)
+    names = {1: "a minute", 2: "two minutes", 3: "three minutes", 4: "four minutes"}
+    said = names.get(minutes, f"{minutes} minutes")
+    if rest >= 45:
+        return f"nearly {names.get(minutes + 1, f'{minutes + 1} minutes')}"
+    if rest >= 15:
+        return f"about {said} and a half" if minutes == 1 else f"over {said}"
+    return f"about {said}"
 
 
 @bp.get("/healthz")

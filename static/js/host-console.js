@@ -70,6 +70,9 @@ export function roomSummary(room, now) {
     time: left == null ? null : formatClock(left),
     timeCaption,
     next: running && next && room.phase !== "silence" ? `Next: ${next}` : "",
+    // The round's prompt, for a host who reads it aloud; and who is in the room.
+    prompt: running && room.round > 0 && room.prompt ? `Prompt: ${room.prompt}` : "",
+    members: (room.members || []).length ? `In this room: ${names(room.members)}` : "",
     absent: absent.join(". "),
     end: running && room.expected_end ? `Expected to finish about ${formatTimeOfDay(room.expected_end)}` : "",
     // What the host may do comes from the server, which refuses anything else.
@@ -109,6 +112,9 @@ export function createRoomCards(grid, template, send) {
       time: q("room-time"),
       timeCaption: q("room-time-caption"),
       next: q("room-next"),
+      prompt: q("room-prompt"),
+      mine: q("room-mine"),
+      members: q("room-members"),
       absent: q("room-absent"),
       end: q("room-end"),
       message: q("room-message"),
@@ -162,6 +168,8 @@ export function createRoomCards(grid, template, send) {
       setText(el.timeCaption, s.timeCaption);
     }
     setText(el.next, s.next);
+    setText(el.prompt, s.prompt);
+    setText(el.members, s.members);
     setText(el.absent, s.absent);
     setText(el.end, s.end);
     el.pause.hidden = !s.pause;
@@ -178,11 +186,14 @@ export function createRoomCards(grid, template, send) {
     }
   }
 
-  /** Draw every room in `rooms` at server time `now`. */
-  function render(rooms, now) {
+  /** Draw every room in `rooms` at server time `now`; `mine` is the host's own room's number. */
+  function render(rooms, now, mine = null) {
     for (const room of rooms) {
       const el = cards.get(room.number) ?? build(room.number);
       draw(el, roomSummary(room, now));
+      const own = room.number === mine;
+      el.card.dataset.mine = String(own);
+      if (el.mine) el.mine.hidden = !own;
     }
   }
 

@@ -153,7 +153,7 @@ function drawSession(snapshot) {
 
 function draw() {
   const now = connection.clock.now();
-  roomCards.render([...rooms.values()], now);
+  roomCards.render([...rooms.values()], now, myRoom?.number ?? null);
   if (myRoom && joined) {
     $("[data-my-cue]").hidden = false;
     cueView.render(cueFor(myRoom, joined.id, now));

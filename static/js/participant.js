@@ -25,6 +25,7 @@ let lobby = null; // the newest `lobby` snapshot
 let ended = false;
 let arrivedLate = false; // opened the link after the space had closed
 let hasLeft = false; // left the space by their own choice
+let joinedLate = false; // joined while the rooms were running: told how it works until their turn
 let tookPart = false; // whether this screen saw its person in a room
 let heardAsked = false; // whether "Did you feel heard?" has been offered (it is, once)
 
@@ -109,6 +110,10 @@ function drawLobby() {
 }
 
 function draw() {
+  if (room && joined && room.current === joined.id && ["speaking", "grace"].includes(room.phase)) {
+    joinedLate = false; // their own turn: they know how it works now
+  }
+  document.querySelector("[data-late-note]").hidden = !(joinedLate && room && !ended);
   if (room) {
     showView("cue");
     cueView.render(cueFor(room, joined?.id, connection.clock.now()));
@@ -233,6 +238,7 @@ joinForm.addEventListener("submit", async (event) => {
   const result = await joinFromForm(joinForm, joinError, code, ["ended"]);
   if (result?.ok) {
     joined = result.joined;
+    joinedLate = main.dataset.status === "running";
     showView("cue");
     start();
   } else if (result?.error === "ended") {

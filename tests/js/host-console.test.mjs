@@ -147,3 +147,16 @@ describe("roomSummary", () => {
     assert.equal(roomSummary(room({ phase: "closed", expected_end: NOW }), NOW).end, "");
   });
 });
+
+describe("a room card, for a host who reads the prompt aloud", () => {
+  test("shows the round's prompt and who is in the room", () => {
+    const s = roomSummary(room({ prompt: "What is on your mind today?" }), NOW);
+    assert.equal(s.prompt, "Prompt: What is on your mind today?");
+    assert.match(s.members, /^In this room: /);
+  });
+
+  test("shows no prompt before the first round or once closed", () => {
+    assert.equal(roomSummary(room({ phase: "gathering" }), NOW).prompt, "");
+    assert.equal(roomSummary(room({ phase: "closed" }), NOW).prompt, "");
+  });
+});
