@@ -67,6 +67,22 @@ def test_a_whole_beginning_a_graceful_leaving_and_a_whole_ending(screens, server
         expect(host.get_by_text("Ben has left.")).to_be_visible()
         expect(ada.get_by_role("button", name="Leave this space")).to_be_visible()
 
+        # Skipping Ada while she speaks is confirmed, and can be undone: her turn goes on.
+        card = host.get_by_role("region", name="Room 1", exact=True)
+        card.get_by_role("button", name="Skip Ada").click()
+        expect(card.get_by_text("Ada is connected and speaking.")).to_be_visible()
+        card.get_by_role("button", name="Skip Ada now").click()
+        card.get_by_role("button", name="Undo").click()
+        expect(card.get_by_text("Ada's turn goes on.")).to_be_visible()
+        expect(heading(ada)).to_have_text("You are speaking")
+        # Done for real this time: after the seconds of undo, the room moves on, kindly.
+        card.get_by_role("button", name="Skip Ada").click()
+        card.get_by_role("button", name="Skip Ada now").click()
+        expect(
+            ada.get_by_text("The host moved the room on from your turn.", exact=False)
+        ).to_be_visible(timeout=SOON)
+        expect(dev.locator("[data-cue] [data-part=spoken]")).to_contain_text("Ada (moved on)")
+
         host.get_by_role("button", name="End session").click()
         host.get_by_role("button", name="End for everyone").click()
         expect(heading(ada)).to_have_text("Thank you for listening", timeout=SOON)

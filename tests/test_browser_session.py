@@ -85,7 +85,7 @@ class Round:
 
     def spoken(self) -> list[str]:
         """The row of names under "Spoken this round", with a quiet note for passes and skips."""
-        notes = {"spoke": "", "passed": " (passed)", "skipped": " (skipped)"}
+        notes = {"spoke": "", "passed": " (passed)", "skipped": " (moved on)"}
         return [name + notes[outcome] for name, outcome in self.outcomes.items()]
 
 

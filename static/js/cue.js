@@ -13,7 +13,8 @@ export const PASS_SECONDS = 20;
 /** The rule, in a few words, for everyone who is listening. */
 export const LISTEN_RULE = "Listen. No need to respond or fix.";
 
-const OUTCOME_NOTES = { spoke: "", passed: "passed", away: "away", skipped: "skipped" };
+// How a finished turn reads to the room: a skip is "moved on", never a mark against someone.
+const OUTCOME_NOTES = { spoke: "", passed: "passed", away: "away", skipped: "moved on" };
 
 /** Return seconds as m:ss, rounding up so a turn shows 0:00 only when it is over. */
 export function formatClock(seconds) {
@@ -293,6 +294,9 @@ function laterLine(room, myId) {
   const mine = (room.outcomes || []).find((o) => o.id === myId);
   if (mine && mine.outcome === "passed") return "You passed this round.";
   if (mine && mine.outcome === "spoke") return "You have had your turn this round.";
+  if (mine && mine.outcome === "skipped") {
+    return "The host moved the room on from your turn. You're welcome to stay and listen.";
+  }
   return null;
 }
 

@@ -32,6 +32,22 @@ function pauseControl(allowed) {
   return null;
 }
 
+/** The seconds a careful skip can be undone before it is sent. */
+export const UNDO_SECONDS = 5;
+
+/**
+ * Return the Skip button for a room: who it skips, at which step, and whether it needs care.
+ * Skipping someone connected who has the floor interrupts them: it is confirmed first and can
+ * be undone for a few seconds. Skipping someone who has gone is one click.
+ */
+export function skipControl(room) {
+  const member = room.allowed.skip;
+  const name = nameOf(room, member);
+  const present = (room.members || []).some((m) => m.id === member && m.present);
+  const speaking = ["speaking", "grace"].includes(room.phase) && room.current === member;
+  return { member, name, step: room.step, label: `Skip ${name}`, careful: present && speaking };
+}
+
 /** Return what the host needs to see and do for one room at server time `now`. */
 export function roomSummary(room, now) {
   const current = room.current;
@@ -78,9 +94,7 @@ export function roomSummary(room, now) {
     // What the host may do comes from the server, which refuses anything else.
     pause: pauseControl(room.allowed),
     canExtend: Boolean(room.allowed?.extend),
-    skip: room.allowed?.skip
-      ? { member: room.allowed.skip, step: room.step, label: `Skip ${nameOf(room, room.allowed.skip)}` }
-      : null,
+    skip: room.allowed?.skip ? skipControl(room) : null,
   };
 }
 
@@ -143,13 +157,54 @@ export function createRoomCards(grid, template, send) {
     );
     el.extend.addEventListener("click", () => act(el.extend, "extend", { room: number }));
     // The button names who it skips, so a second click never skips the next person too.
-    el.skip.addEventListener("click", () =>
-      act(el.skip, "skip", {
+    const skipNow = (payload) => act(el.skip, "skip", payload);
+    let pending = null; // a confirmed skip, waiting out its seconds of undo
+    function choice(text, buttons) {
+      el.message.replaceChildren(text, ...buttons);
+      el.message.hidden = false;
+      buttons[0]?.focus();
+    }
+    function button(label, onClick, kind = "button") {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = `button ${kind}`;
+      b.textContent = label;
+      b.addEventListener("click", onClick);
+      return b;
+    }
+    el.skip.addEventListener("click", () => {
+      const payload = {
         room: number,
         member: el.skip.dataset.member,
         step: Number(el.skip.dataset.step),
-      }),
-    );
+      };
+      if (el.skip.dataset.careful !== "true") {
+        skipNow(payload);
+        return;
+      }
+      const name = el.skip.dataset.name;
+      choice(`${name} is connected and speaking. `, [
+        button(`Skip ${name} now`, () => {
+          choice(`Moving on from ${name} in ${UNDO_SECONDS} seconds. `, [
+            button("Undo", () => {
+              clearTimeout(pending);
+              pending = null;
+              el.message.replaceChildren(`${name}'s turn goes on.`);
+              el.skip.focus();
+            }),
+          ]);
+          pending = setTimeout(() => {
+            pending = null;
+            el.message.replaceChildren("");
+            skipNow(payload);
+          }, UNDO_SECONDS * 1000);
+        }, "button-danger"),
+        button("Keep listening", () => {
+          el.message.replaceChildren("");
+          el.skip.focus();
+        }),
+      ]);
+    });
     const after = [...cards.keys()].filter((n) => n > number).sort((a, b) => a - b)[0];
     grid.insertBefore(card, after != null ? cards.get(after).card : null);
     cards.set(number, el);
@@ -182,6 +237,8 @@ export function createRoomCards(grid, template, send) {
     if (s.skip) {
       el.skip.dataset.member = s.skip.member;
       el.skip.dataset.step = String(s.skip.step);
+      el.skip.dataset.name = s.skip.name;
+      el.skip.dataset.careful = String(s.skip.careful);
       setText(el.skip, s.skip.label);
     }
   }

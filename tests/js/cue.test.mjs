@@ -360,7 +360,7 @@ describe("chimes", () => {
 });
 
 describe("who has spoken this round", () => {
-  test("lists finished turns in order, with a quiet note for a pass, an absence or a skip", () => {
+  test("lists finished turns in order, with a quiet note for a pass, an absence or moving on", () => {
     const r = room({
       current: null,
       outcomes: [
@@ -376,7 +376,7 @@ describe("who has spoken this round", () => {
         ["Sam", ""],
         ["Ana", "passed"],
         ["Kai", "away"],
-        ["Lee", "skipped"],
+        ["Lee", "moved on"],
       ],
     );
   });
@@ -426,5 +426,15 @@ describe("the tab, for a page behind the call", () => {
     const listening = cueFor(room({ current: SAM, deadline: NOW + 80 }), ANA, NOW);
     assert.equal(tabTitle(listening, "Tuesday"), "Tuesday");
     assert.equal(isMyMoment(listening), false);
+  });
+});
+
+describe("someone the host moved on from", () => {
+  test("is told kindly, and welcome to stay", () => {
+    const r = room({ current: SAM, outcomes: [{ id: LEE, outcome: "skipped" }], queue: [SAM, ANA, KAI] });
+    assert.equal(
+      cueFor(r, LEE, NOW).aside,
+      "The host moved the room on from your turn. You're welcome to stay and listen.",
+    );
   });
 });

@@ -101,12 +101,31 @@ describe("roomSummary", () => {
 
     test("Skip names the person the server says may be skipped, with the room's step", () => {
       const r = room({ phase: "waiting", current: ANA, offline: [ANA], step: 7 });
-      assert.deepEqual(roomSummary(r, NOW).skip, { member: ANA, step: 7, label: "Skip Ana" });
+      assert.deepEqual(roomSummary(r, NOW).skip, {
+        member: ANA,
+        name: "Ana",
+        step: 7,
+        label: "Skip Ana",
+        careful: false, // gone: one click
+      });
     });
 
     test("Skip follows the server, not the room's current speaker", () => {
       const r = room({ current: SAM, step: 3, allowed: { skip: KAI } });
-      assert.deepEqual(roomSummary(r, NOW).skip, { member: KAI, step: 3, label: "Skip Kai" });
+      assert.deepEqual(roomSummary(r, NOW).skip, {
+        member: KAI,
+        name: "Kai",
+        step: 3,
+        label: "Skip Kai",
+        careful: false,
+      });
+    });
+
+    test("skipping someone connected who has the floor needs care: confirm, then undo", () => {
+      const speaking = room({ current: SAM, step: 3, allowed: { skip: SAM } });
+      assert.equal(roomSummary(speaking, NOW).skip.careful, true);
+      const gone = room({ current: SAM, step: 3, offline: [SAM], allowed: { skip: SAM } });
+      assert.equal(roomSummary(gone, NOW).skip.careful, false);
     });
 
     test("no Skip when the server names nobody", () => {
