@@ -100,3 +100,37 @@ def test_a_whole_beginning_a_graceful_leaving_and_a_whole_ending(screens, server
         expect(late.get_by_label("Your first name")).to_be_hidden()
     finally:
         cleo.close()
+
+
+def test_a_host_who_takes_part_sees_their_room_marked_and_the_others_in_a_strip(browser, tmp_path):
+    from .browser import Screens
+    from .live import Server
+
+    server = Server(tmp_path, LISTENING_ROOM_CAP="2").start()
+    screens = Screens(browser, server.url)
+    bots = []
+    try:
+        made = create_session(server.url, server.host(), title="Two rooms", turn_seconds=60)
+        host = screens.open()
+        host.goto(made["host_url"])
+        host.get_by_label("Your first name").fill("Hana")
+        host.get_by_role("button", name="Join", exact=True).click()
+        for name in ("Ian", "Jo", "Kim"):
+            bots.append(Person(server.url, made["code"], name, speak_for=1.0))
+            bots[-1].join()
+            bots[-1].connect()
+        expect(host.get_by_text("4 people connected")).to_be_visible(timeout=SOON)
+        host.get_by_role("button", name="Start", exact=True).click()
+        mine = host.get_by_role("region", name="Room 1", exact=True)
+        expect(mine.get_by_text("Your room: you take part here")).to_be_visible(timeout=SOON)
+        other = host.get_by_role("region", name="Room 2", exact=True)
+        expect(other.get_by_text("Your room")).to_be_hidden()
+        strip = host.get_by_role("region", name="The other rooms")
+        expect(strip).to_contain_text("Room 2:")
+        expect(strip).not_to_contain_text("Room 1:")
+        assert axe_problems(host) == []
+    finally:
+        for bot in bots:
+            bot.close()
+        screens.close()
+        server.stop()

@@ -6,7 +6,7 @@ import { setUpChimeToggles } from "./chime.js";
 import { connect, refusalMessage } from "./connection.js";
 import { cueFor } from "./cue.js";
 import { createCueView } from "./cue-view.js";
-import { createRoomCards, roomsPlan } from "./host-console.js";
+import { createRoomCards, roomSummary, roomsPlan } from "./host-console.js";
 import { forgetJoin, joinFromForm, rememberedJoin } from "./joining.js";
 import { createVoiceBar } from "./voice-bar.js";
 import { keepScreenOn } from "./wake-lock.js";
@@ -158,6 +158,33 @@ function draw() {
     $("[data-my-cue]").hidden = false;
     cueView.render(cueFor(myRoom, joined.id, now));
   }
+  drawStrip(now);
+}
+
+/**
+ * While the host's own cue fills the top of the page, keep every other room in view: one
+ * line each, redrawn only when its words change (the time is left to the cards below).
+ */
+function drawStrip(now) {
+  const strip = $("[data-room-strip]");
+  const others = myRoom && joined ? [...rooms.values()].filter((r) => r.number !== myRoom.number) : [];
+  strip.hidden = others.length === 0;
+  const lines = others
+    .sort((a, b) => a.number - b.number)
+    .map((r) => {
+      const s = roomSummary(r, now);
+      return `${s.title}: ${s.phase === "Paused" ? "paused" : s.speaker}`;
+    });
+  const key = lines.join("|");
+  if (strip.dataset.key === key) return;
+  strip.dataset.key = key;
+  $("[data-room-strip-list]").replaceChildren(
+    ...lines.map((line) => {
+      const li = document.createElement("li");
+      li.textContent = line;
+      return li;
+    }),
+  );
 }
 
 /** Keep a room's view if it is newer than the one already kept. */
