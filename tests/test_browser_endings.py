@@ -134,3 +134,47 @@ def test_a_host_who_takes_part_sees_their_room_marked_and_the_others_in_a_strip(
             bot.close()
         screens.close()
         server.stop()
+
+
+def test_leaving_and_a_careful_skip_work_from_the_keyboard_alone(screens, server):
+    from .browser import has_visible_focus, tab_to
+
+    made = create_session(server.url, server.host(), title="Keys", turn_seconds=60, rounds=1)
+    cleo = Person(server.url, made["code"], "Cleo", speak_for=1.0)
+    try:
+        ada, ben = screens.open(), screens.open()
+        join(ada, made["participant_url"], "Ada")
+        join(ben, made["participant_url"], "Ben")
+        cleo.join()
+        cleo.connect()
+        host = screens.open()
+        host.goto(made["host_url"])
+        tab_to(host, host.get_by_role("button", name="Start", exact=True))
+        host.keyboard.press("Enter")
+        expect(heading(ada)).to_have_text("You are speaking", timeout=SOON)
+
+        # The host skips Ada with keys: confirm, then undo, without touching a mouse.
+        card = host.get_by_role("region", name="Room 1", exact=True)
+        tab_to(host, card.get_by_role("button", name="Skip Ada"))
+        host.keyboard.press("Enter")
+        expect(card.get_by_role("button", name="Skip Ada now")).to_be_focused()
+        host.keyboard.press("Enter")
+        undo = card.get_by_role("button", name="Undo")
+        expect(undo).to_be_focused()
+        assert has_visible_focus(host), "the host can see which button the keyboard is on"
+        host.keyboard.press("Enter")
+        expect(card.get_by_text("Ada's turn goes on.")).to_be_visible()
+        expect(heading(ada)).to_have_text("You are speaking")
+
+        # Ben leaves with keys: the dialog opens on "Stay", and Leave is one step back.
+        tab_to(ben, ben.get_by_role("button", name="Leave this space"))
+        ben.keyboard.press("Enter")
+        dialog = ben.get_by_role("dialog", name="Leave this space?")
+        expect(dialog.get_by_role("button", name="Stay")).to_be_focused()
+        ben.keyboard.press("Shift+Tab")
+        expect(dialog.get_by_role("button", name="Leave")).to_be_focused()
+        ben.keyboard.press("Enter")
+        expect(heading(ben)).to_have_text("You've left")
+        expect(heading(ben)).to_be_focused()
+    finally:
+        cleo.close()
