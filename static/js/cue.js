@@ -287,9 +287,31 @@ function nextLine(room, myId) {
   return laterLine(room, myId);
 }
 
+/**
+ * Return whether someone was passed over while away and has come back: the room put them at
+ * the end of this round's queue, behind people who come after them in the round's order.
+ */
+export function cameBack(room, myId) {
+  const ids = (room.members || []).map((m) => m.id);
+  if (!ids.length || !room.round) return false;
+  const shift = (room.round - 1) % ids.length;
+  const order = [...ids.slice(shift), ...ids.slice(0, shift)];
+  const mine = order.indexOf(myId);
+  const queue = room.queue || [];
+  const place = queue.indexOf(myId);
+  if (mine < 0 || place < 0) return false;
+  // Anyone later in the order who has already spoken, or is queued ahead of me, means I moved.
+  const done = new Set((room.outcomes || []).map((o) => o.id));
+  const later = new Set(order.slice(mine + 1));
+  return [...done].some((id) => later.has(id)) || queue.slice(0, place).some((id) => later.has(id));
+}
+
 function laterLine(room, myId) {
   const queue = room.queue || [];
   const place = queue.indexOf(myId);
+  if (place > 0 && cameBack(room, myId)) {
+    return `Welcome back. You're now at the end of this round: you speak after ${morePeople(place)}.`;
+  }
   if (place > 0) return `You speak after ${morePeople(place)}`;
   const mine = (room.outcomes || []).find((o) => o.id === myId);
   if (mine && mine.outcome === "passed") return "You passed this round.";

@@ -438,3 +438,19 @@ describe("someone the host moved on from", () => {
     );
   });
 });
+
+describe("someone who comes back after being passed over", () => {
+  test("is told they are now at the end of the round", () => {
+    // Ana was passed over while away; Kai speaks now; Ana is back, last in the queue.
+    const r = room({ current: KAI, outcomes: [{ id: SAM, outcome: "spoke" }], queue: [KAI, LEE, ANA] });
+    assert.equal(
+      cueFor(r, ANA, NOW).aside,
+      "Welcome back. You're now at the end of this round: you speak after 2 more people.",
+    );
+  });
+
+  test("someone simply waiting their turn is not told so", () => {
+    const r = room({ current: SAM, queue: [SAM, ANA, KAI, LEE] });
+    assert.equal(cueFor(r, KAI, NOW).aside, "You speak after 2 more people");
+  });
+});
