@@ -3,6 +3,8 @@ gracefully, closing words and support links, the host's summary, and a link open
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -143,6 +145,10 @@ def test_leaving_and_a_careful_skip_work_from_the_keyboard_alone(screens, server
     cleo = Person(server.url, made["code"], "Cleo", speak_for=1.0)
     try:
         ada, ben = screens.open(), screens.open()
+        # Count the buzzes a phone would give (vibration is how a pocketed phone tells you).
+        ada.context.add_init_script(
+            "navigator.vibrate = () => { window.buzzes = (window.buzzes || 0) + 1; return true; };"
+        )
         join(ada, made["participant_url"], "Ada")
         join(ben, made["participant_url"], "Ben")
         cleo.join()
@@ -152,6 +158,12 @@ def test_leaving_and_a_careful_skip_work_from_the_keyboard_alone(screens, server
         tab_to(host, host.get_by_role("button", name="Start", exact=True))
         host.keyboard.press("Enter")
         expect(heading(ada)).to_have_text("You are speaking", timeout=SOON)
+        # A page behind the call still shows whose moment it is, in its tab, and buzzes.
+        expect(ada).to_have_title(re.compile(r"^● Speaking — 0:[0-5]\d · Keys"))
+        icon = ada.locator("link[rel=icon]")
+        expect(icon).to_have_attribute("href", re.compile("b9770e"))
+        assert ada.evaluate("window.buzzes") >= 1, "the speaker's phone buzzed as the turn began"
+        expect(ben).to_have_title(re.compile(r"^Keys"))
 
         # The host skips Ada with keys: confirm, then undo, without touching a mouse.
         card = host.get_by_role("region", name="Room 1", exact=True)
