@@ -66,12 +66,12 @@ from wire import (  # noqa: E402  (bench/ is on the path when this runs as a scr
     frame,
     free_port,
     log,
+    make_account_and_sign_in,
     mask,
     open_conn,
     percentile,
     proc_cpu,
     read_head,
-    sign_in,
     table,
 )
 
@@ -85,7 +85,6 @@ RUNNING: list[Server] = []
 PROBERS: list[Prober] = []
 START = time.monotonic()
 #: the coordinator account each server gets (creating a session needs one signed in)
-ACCOUNT = "bench@example.org"
 
 
 def address(n: int) -> str:
@@ -159,21 +158,8 @@ class Server:
         raise RuntimeError(f"server {self.name} did not answer within {timeout} s")
 
     async def sign_in(self) -> None:
-        """Create the coordinator account with the app's command, in the server's environment
-        (so its database, which serving has upgraded), and sign in once from 127.0.0.1."""
-        password = secrets.token_urlsafe(16)
-        made = subprocess.run(
-            [sys.executable, "-m", "listening", "create-coordinator"]
-            + ["--email", ACCOUNT, "--password", password],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        if made.returncode:
-            raise RuntimeError(f"create-coordinator failed:\n{made.stdout}{made.stderr}")
-        self.cookie = await sign_in(self.port, ACCOUNT, password)
+        """Make the app's coordinator account and sign in once; keep the cookie."""
+        self.cookie = await make_account_and_sign_in(self.port, self.env, ROOT)
 
     @property
     def pid(self) -> int:

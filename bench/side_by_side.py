@@ -88,10 +88,10 @@ from wire import (  # noqa: E402  (bench/ is on the path when this runs as a scr
     frame,
     free_port,
     log,
+    make_account_and_sign_in,
     mask,
     percentile,
     proc_cpu,
-    sign_in,
     table,
 )
 
@@ -112,7 +112,6 @@ GOAL_LATENESS_P99 = 0.020
 GOAL_SPREAD_P99 = 0.100
 GOAL_RSS_RATIO = 1.3
 #: the coordinator account each app server gets (creating a session needs one signed in)
-ACCOUNT = "bench@example.org"
 
 
 # --------------------------------------------------------------------------- figures
@@ -245,21 +244,8 @@ class Proc:
         raise RuntimeError(f"{self.kind} server did not answer within {timeout} s")
 
     async def sign_in(self) -> None:
-        """Create the app's coordinator account with its own command, in the server's
-        environment (so its database, which serving has upgraded), and sign in once."""
-        password = secrets.token_urlsafe(16)
-        made = subprocess.run(
-            [sys.executable, "-m", "listening", "create-coordinator"]
-            + ["--email", ACCOUNT, "--password", password],
-            cwd=self.cwd,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        if made.returncode:
-            raise RuntimeError(f"create-coordinator failed:\n{made.stdout}{made.stderr}")
-        self.cookie = await sign_in(self.port, ACCOUNT, password)
+        """Make the app's coordinator account and sign in once; keep the cookie."""
+        self.cookie = await make_account_and_sign_in(self.port, self.env, self.cwd)
 
     @property
     def pid(self) -> int:

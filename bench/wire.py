@@ -12,9 +12,11 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
 import signal
 import socket
 import struct
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -161,6 +163,29 @@ class KeepAlive:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.writer.wait_closed(), 2)
         self.reader = self.writer = None
+
+
+#: the coordinator account a benchmark makes for each app server it starts
+ACCOUNT = "bench@example.org"
+
+
+async def make_account_and_sign_in(port: int, env: dict, cwd) -> str | None:
+    """Create the benchmark's coordinator with the app's own command, in the server's
+    environment (so in its database, which serving has upgraded), and sign in once; return
+    the cookie (see :func:`sign_in`)."""
+    password = secrets.token_urlsafe(16)
+    made = subprocess.run(
+        [sys.executable, "-m", "listening", "create-coordinator"]
+        + ["--email", ACCOUNT, "--password", password],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if made.returncode:
+        raise RuntimeError(f"create-coordinator failed:\n{made.stdout}{made.stderr}")
+    return await sign_in(port, ACCOUNT, password)
 
 
 async def sign_in(port: int, email: str, password: str) -> str | None:
