@@ -13,17 +13,7 @@ from ..clock import stamp
 from ..extensions import db
 from ..models import ListeningSession, SessionCount, SessionStatus
 from ..schedules import Repeat
-
-#: the settings "Run again" copies (never who came, or when)
-COPIED = (
-    "title",
-    "prompts",
-    "voice",
-    "welcome",
-    "ground_rules",
-    "closing_words",
-    *engine.LIMITS,
-)
+from . import validation
 
 
 @dataclass(frozen=True)
@@ -90,12 +80,12 @@ def wall_time(session: ListeningSession) -> datetime:
 
 def settings_of(session: ListeningSession) -> dict:
     """Return a session's settings as the create form's values, to run it again."""
-    values = {name: getattr(session, name) for name in COPIED}
+    values = {name: getattr(session, name) for name in validation.SETTINGS}
     for name in engine.LIMITS:
         number = values[name]
         values[name] = int(number) if float(number).is_integer() else number
-    values["call_links"] = "\n".join(session.call_links or [])
-    values["support_links"] = "\n".join(session.support_links or [])
+    for name in validation.LINE_LISTS:
+        values[name] = "\n".join(values[name] or [])
     if session.time_zone is not None:
         values["time_zone"] = session.time_zone
         values["repeat"] = str(session.repeat)

@@ -19,7 +19,7 @@ from ..schedules import Repeat
 from . import store
 from .identity import Caller, digest, new_secret, require_host, require_owner
 from .records import count_session, forget_old_sessions
-from .validation import NewSession
+from .validation import SETTINGS, NewSession
 
 log = logging.getLogger(__name__)
 
@@ -77,22 +77,8 @@ def _schedule_next(ended: ListeningSession, now: float) -> None:
         return
     if following is None or starts is None:
         return
-    columns = {
-        name: getattr(ended, name)
-        for name in (
-            "title",
-            "prompts",
-            "turn_seconds",
-            "rounds",
-            "silence_seconds",
-            "voice",
-            "call_links",
-            "welcome",
-            "ground_rules",
-            "closing_words",
-            "support_links",
-        )
-    }
+    # The same settings, host and rhythm; a new code and a start of its own.
+    columns = {name: getattr(ended, name) for name in SETTINGS}
     db.session.add(
         ListeningSession(
             code=secrets.token_urlsafe(6),
@@ -107,7 +93,6 @@ def _schedule_next(ended: ListeningSession, now: float) -> None:
             time_zone=ended.time_zone,
             repeat=ended.repeat,
             repeat_ordinal=ended.repeat_ordinal,
-            grace_seconds=ended.grace_seconds,
             **columns,
         )
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
@@ -56,6 +56,13 @@ class NewSession:
         if self.schedule is not None:
             columns.update(self.schedule.as_columns())
         return columns
+
+
+#: the session columns a host's settings fill, whatever the session's schedule: what "Run
+#: again" and a series' next session copy, and (all but the prompts) the create form's fields
+SETTINGS = tuple(f.name for f in fields(NewSession) if f.name != "schedule")
+#: the settings that are lists, typed in the form one a line
+LINE_LISTS = ("call_links", "support_links")
 
 
 @dataclass(frozen=True)

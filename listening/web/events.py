@@ -239,9 +239,7 @@ def remove(caller, data):
     that they left. Nobody but the host is told.
     """
     changes, participant_id = services.remove_person(caller, payloads.member(data))
-    for sid, other in list(live_connections().callers.items()):
-        if other.participant_id == participant_id:
-            end_connection(sid=sid, namespace="/")
+    _end_connections(lambda other: other.participant_id == participant_id)
     return changes
 
 
@@ -252,16 +250,20 @@ def leave(caller, _data):
     changes, participant_id, name = services.leave(caller)
     publish_safely(changes)
     socketio.emit("left", {"name": name}, to=host_channel(caller.session_id))
-    for sid, other in list(live_connections().callers.items()):
-        if other.participant_id == participant_id and sid != _sid():
-            end_connection(sid=sid, namespace="/")
+    # Their other screens go; this one stays to show them the closing screen.
+    _end_connections(lambda other: other.participant_id == participant_id, keep=_sid())
     return {}
 
 
 def end_connections_of(account_id: int) -> None:
     """Disconnect this process's connections that host by this account's sign-in."""
+    _end_connections(lambda caller: caller.owner is not None and caller.owner[0] == account_id)
+
+
+def _end_connections(whose: Callable[[services.Caller], bool], keep: str | None = None) -> None:
+    """Disconnect this process's connections whose caller matches (but ``keep``)."""
     for sid, caller in list(live_connections().callers.items()):
-        if caller.owner is not None and caller.owner[0] == account_id:
+        if sid != keep and whose(caller):
             end_connection(sid=sid, namespace="/")
 
 

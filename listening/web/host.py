@@ -25,23 +25,10 @@ from .links import host_url, participant_url
 
 bp = Blueprint("host", __name__)
 
-#: the settings the create form has, each read from the form as text
+#: the create form's fields, each read as text (the prompts, several, are read as a list)
 FORM_FIELDS = (
-    "title",
-    "turn_seconds",
-    "rounds",
-    "silence_seconds",
-    "grace_seconds",
-    "date",
-    "time",
-    "time_zone",
-    "repeat",
-    "voice",
-    "call_links",
-    "welcome",
-    "ground_rules",
-    "closing_words",
-    "support_links",
+    *(name for name in validation.SETTINGS if name != "prompts"),
+    *("date", "time", "time_zone", "repeat"),
 )
 #: the time zone a new form suggests before the browser says the host's own
 DEFAULT_ZONE = "UTC"
@@ -77,8 +64,7 @@ def _new_values() -> dict:
         "time_zone": DEFAULT_ZONE,
         "repeat": "once",
         "voice": "app",
-        "call_links": "",
-        "support_links": "",
+        **dict.fromkeys(validation.LINE_LISTS, ""),
     }
 
 
