@@ -51,9 +51,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = (
             os.environ.get("DATABASE_URL") or f"sqlite:///{path}"
         )
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     # Errors are logged without their parameters: those can be people's names.
     options.setdefault("hide_parameters", True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A restarted server (an upgrade, a failover) leaves the pool's connections dead:
+        # each is checked before use, so the first request after is served, not failed.
+        options.setdefault("pool_pre_ping", True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Wait only briefly inside SQLite for another writer's lock: that wait blocks every
         # green thread at once. services.store waits longer, cooperatively, between tries.
@@ -95,6 +100,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     cli.init_app(app)
     return app
+
+
+#: the PostgreSQL driver a URL without one gets (docs/performance.md: why psycopg2)
+POSTGRES_DRIVER = "psycopg2"
+
+
+def database_url(url: str) -> str:
+    """Return the URL with this app's PostgreSQL driver when it names none.
+
+    ``postgres://`` (as some hosts hand it out) and ``postgresql://`` both mean PostgreSQL;
+    SQLAlchemy would otherwise pick a driver of its own choosing. A URL naming a driver
+    (``postgresql+pg8000://``) is kept as it is.
+    """
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return f"postgresql+{POSTGRES_DRIVER}://" + url[len(scheme) :]
+    return url
 
 
 def _check_ice_servers(setting: str) -> None:

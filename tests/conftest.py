@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import threading
 
@@ -45,12 +46,58 @@ def clock() -> Clock:
     return Clock()
 
 
+def pytest_generate_tests(metafunc):
+    """Run a module marked ``both_stores`` once on SQLite and once on PostgreSQL."""
+    if "store" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_stores"):
+        metafunc.parametrize("store", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def app(tmp_path, clock):
+def store(request) -> str:
+    """Which database the test's app runs on: SQLite unless the module asks for both (or
+    ``LISTENING_TEST_STORE=postgresql`` runs every test on PostgreSQL)."""
+    return getattr(request, "param", os.environ.get("LISTENING_TEST_STORE", "sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One throwaway PostgreSQL cluster for the whole run, with the schema in a template."""
+    from .services import Postgres
+
+    cluster = Postgres()
+    cluster.sql("CREATE DATABASE listening_template")
+    template = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"{cluster.url}/listening_template", "RUN_TICKER": False}
+    )
+    with template.app_context():
+        upgrade(directory=template.extensions["migrate"].directory)
+        db.engine.dispose()  # a template database must have nobody connected
+    yield cluster
+    cluster.close()
+
+
+DATABASES = itertools.count(1)
+
+
+@pytest.fixture
+def database_url(request, store, tmp_path):
+    """Return the URL of a fresh, empty-but-migrated database of the test's store."""
+    if store == "sqlite":
+        yield f"sqlite:///{tmp_path / 'listening.sqlite'}"
+        return
+    cluster = request.getfixturevalue("postgres")
+    name = f"test_{next(DATABASES)}"
+    cluster.sql(f"CREATE DATABASE {name} TEMPLATE listening_template")
+    yield f"{cluster.url}/{name}"
+    cluster.sql(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def app(database_url, clock):
     app = create_app(
         {
             "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'listening.sqlite'}",
+            "SQLALCHEMY_DATABASE_URI": database_url,
             "CLOCK": clock,
             "RUN_TICKER": False,
             "AWAY_WAIT_SECONDS": 10,
@@ -71,6 +118,8 @@ def app(tmp_path, clock):
         g.pop("csrf_token", None)
 
     yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 def add_account(app, email: str, role: Role = Role.HOST) -> int:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from listening import engine, services
 from listening.changes import Changes
 from listening.extensions import db
-from listening.models import Participant, Room, Turn
+from listening.models import Name, Participant, Room, Turn
 
 
 def test_the_room_cap_holds_when_many_people_join_at_the_same_instant(app, world, all_at_once):
@@ -33,7 +33,7 @@ def test_the_room_cap_holds_when_many_people_join_at_the_same_instant(app, world
 def test_many_finish_clicks_at_once_advance_the_turn_exactly_once(app, started, all_at_once):
     started.tick(5)
     with app.app_context():
-        ada = db.session.scalar(select(Participant).where(Participant.name == "Ada"))
+        ada = db.session.scalar(select(Participant).join(Name).where(Name.name == "Ada"))
         caller = services.Caller(ada.session_id, ada.id)
 
     results = all_at_once(8, lambda i: services.finish_turn(caller, None))
@@ -49,7 +49,7 @@ def test_a_finish_racing_the_ticker_advances_the_turn_exactly_once(app, started,
     started.tick(60)  # grace: both the speaker and the ticker may end it
     started.clock.advance(10)
     with app.app_context():
-        ada = db.session.scalar(select(Participant).where(Participant.name == "Ada"))
+        ada = db.session.scalar(select(Participant).join(Name).where(Name.name == "Ada"))
         caller = services.Caller(ada.session_id, ada.id)
 
     def work(i: int):

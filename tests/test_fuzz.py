@@ -65,7 +65,7 @@ from sqlalchemy import select
 from listening import engine
 from listening.errors import STATUS
 from listening.extensions import db, socketio
-from listening.models import ListeningSession
+from listening.models import ListeningSession, Name
 from listening.services import Caller, end_session
 
 from .conftest import World
@@ -189,12 +189,22 @@ def stored(app, code: str) -> Stored:
     with app.app_context():
         session = db.session.scalar(select(ListeningSession).where(ListeningSession.code == code))
         numbers = {row.id: row.number for row in session.rooms}
+        names = dict(
+            db.session.execute(
+                select(Name.participant_id, Name.name).where(Name.session_id == session.id)
+            ).all()
+        )
         return Stored(
             status=str(session.status),
             version=session.version,
             rooms={row.number: (row.version, row.engine_state()) for row in session.rooms},
             people={
-                p.public_id: (p.present, p.removed_at is not None, numbers.get(p.room_id), p.name)
+                p.public_id: (
+                    p.present,
+                    p.removed_at is not None,
+                    numbers.get(p.room_id),
+                    names.get(p.id),
+                )
                 for p in session.participants
             },
         )

@@ -145,3 +145,29 @@ def test_without_a_configured_secret_each_installation_makes_its_own(tmp_path):
     assert _instance_secret(str(tmp_path / "two")) != first, "never shared between sites"
     assert len(first) >= 40
     assert (tmp_path / "one" / "secret_key").stat().st_mode & 0o077 == 0, "owner only"
+
+
+@pytest.mark.both_stores
+def test_a_nul_character_anywhere_gets_a_clear_refusal_on_either_database(started):
+    """PostgreSQL cannot hold or compare text with a NUL in it: every way in refuses it first."""
+    http = started.http
+    for path in ("/s/ab%00cd", f"/s/{started.code}/calendar.ics?x=%00"):
+        assert http.get(path).status_code == 400, path
+    for path, body in (
+        ("/api/sign-in", {"email": "a\x00@example.org", "password": "x"}),
+        ("/api/sessions", {"title": "Tues\x00day"}),
+        (f"/api/sessions/{started.code}/join", {"name": "Ed\x00"}),
+    ):
+        reply = http.post(path, json=body)
+        assert reply.status_code == 400 and reply.json["error"] == "bad_request", path
+    for event, payload in (
+        ("remove", {"member": "\x00"}),
+        ("skip", {"member": "p\x00", "step": 0}),
+    ):
+        # No such person: the answer any id the server never gave out gets, not a failure.
+        reply = started.send("host", event, payload)
+        assert reply["error"] in ("stale", "bad_request"), reply
+    stranger = socketio.test_client(started.app, auth={"session": started.code, "token": "\x00"})
+    assert not stranger.is_connected()
+    started.tick(5)
+    assert started.speaker("Ben") == "Ada", "the session carried on untouched"

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from listening import services
 from listening.extensions import db, socketio
-from listening.models import Participant, Room
+from listening.models import Name, Participant, Room
 from listening.realtime.publish import publish
 
 
@@ -183,7 +183,7 @@ def test_presence_racing_start_never_leaves_a_connected_person_marked_absent(
 
 
 def _id_of(name: str) -> int:
-    return db.session.scalar(select(Participant.id).where(Participant.name == name))
+    return db.session.scalar(select(Name.participant_id).where(Name.name == name))
 
 
 def test_a_whole_room_dropping_at_once_is_one_change_to_the_room(started):

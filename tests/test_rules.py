@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from listening.extensions import db, socketio
 from listening.models import Turn
+
+pytestmark = pytest.mark.both_stores
 
 
 def test_the_first_speaker_is_told_they_are_next_then_gets_the_floor(started):

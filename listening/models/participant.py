@@ -25,8 +25,6 @@ class Participant(Model):
     public_id: Mapped[str] = mapped_column(String(16), unique=True)
     #: SHA-256 of the participant's token, which only their browser holds
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    #: first name as shown to the room; erased (None) when the session ends
-    name: Mapped[str | None] = mapped_column(String(60))
     #: the room they are in, once rooms exist
     room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"), index=True)
     #: whether any screen of theirs is connected (the lobby shows it)

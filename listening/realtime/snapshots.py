@@ -14,7 +14,7 @@ from sqlalchemy import case, func, select
 
 from .. import engine
 from ..extensions import db
-from ..models import ListeningSession, Participant, Room, SessionCount
+from ..models import ListeningSession, Name, Participant, Room, SessionCount
 
 
 def session_summary(session: ListeningSession, cap: int) -> dict:
@@ -95,11 +95,12 @@ def console(session: ListeningSession, cap: int, now: float, with_rooms: bool) -
     people = db.session.execute(
         select(
             Participant.public_id,
-            Participant.name,
+            Name.name,
             Participant.present,
             Participant.room_id,
             Participant.sound,
         )
+        .outerjoin(Name, Name.participant_id == Participant.id)
         .where(Participant.session_id == session.id, Participant.removed_at.is_(None))
         .order_by(Participant.id)
     ).all()
@@ -119,7 +120,7 @@ def console(session: ListeningSession, cap: int, now: float, with_rooms: bool) -
     if session.status == "ended":
         snapshot["summary"] = summary(session)
     if with_rooms:
-        names = {pid: name for pid, name, *_ in people}
+        names: dict[str, str | None] = {pid: name for pid, name, *_ in people}
         snapshot["rooms"] = [
             room_view(row, state, session, names)
             for row in session.rooms
@@ -167,7 +168,11 @@ def names_in_rooms(room_ids: list[int]) -> dict[str, str | None]:
     """Return the names of these rooms' members by public id, in one light query."""
     if not room_ids:
         return {}
-    query = select(Participant.public_id, Participant.name).where(Participant.room_id.in_(room_ids))
+    query = (
+        select(Participant.public_id, Name.name)
+        .outerjoin(Name, Name.participant_id == Participant.id)
+        .where(Participant.room_id.in_(room_ids))
+    )
     return {public_id: name for public_id, name in db.session.execute(query)}
 
 

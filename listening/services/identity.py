@@ -37,10 +37,15 @@ def new_secret() -> str:
     return secrets.token_urlsafe(18)
 
 
+def _could_be_code(code: str | None) -> bool:
+    """Return whether this could be a code the server issued (printable ASCII, short)."""
+    return code is not None and len(code) <= 16 and code.isascii() and code.isprintable()
+
+
 def find_session(code: str | None) -> ListeningSession:
     """Return the session with this public code, or refuse."""
     session = None
-    if code is not None and len(code) <= 16:
+    if _could_be_code(code):
         session = db.session.scalar(select(ListeningSession).where(ListeningSession.code == code))
     if session is None:
         raise Refused("unknown_session", "We can't find that session. Check the link.")
@@ -51,13 +56,13 @@ def find_current(code: str | None) -> ListeningSession:
     """Return the session a shared link leads to now: a repeating series' first link leads to
     its newest session once earlier ones have ended (or been deleted)."""
     session = None
-    if code is not None and len(code) <= 16:
+    if _could_be_code(code):
         session = db.session.scalar(select(ListeningSession).where(ListeningSession.code == code))
     if session is not None and (session.status != "ended" or session.series is None):
         return session
     series = session.series if session is not None else code
     newest = None
-    if series is not None and len(series) <= 16:
+    if _could_be_code(series):
         newest = db.session.scalar(
             select(ListeningSession)
             .where(ListeningSession.series == series)

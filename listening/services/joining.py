@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, func, insert, select
 
 from .. import engine
 from ..changes import Changes
@@ -15,7 +15,7 @@ from ..clock import now as clock_now
 from ..clock import stamp
 from ..engine import Refused
 from ..extensions import db
-from ..models import ListeningSession, Participant, Room, SessionStatus
+from ..models import ListeningSession, Name, Participant, Room, SessionStatus
 from . import store
 from .identity import Caller, digest, find_session, new_secret, require_host
 from .names import distinct as distinct_name
@@ -23,46 +23,55 @@ from .sessions import open_session
 from .validation import as_secret
 
 
-def join(code: str, name: str) -> tuple[Participant, str, Changes]:
-    """Add someone by a cleaned first name; return them, their token and what changed."""
+def join(code: str, name: str) -> tuple[Participant, str, str, Changes]:
+    """Add someone by a cleaned first name; return them, the name the room sees (numbered if
+    it looks like one taken), their token and what changed."""
     session_id = find_session(code).id
     token = new_secret()
 
-    def write() -> tuple[Participant, Changes]:
+    def write() -> tuple[Participant, str, Changes]:
         session = open_session(session_id, "This session has ended. Thank you for coming.")
         now = clock_now()
         require_lobby_open(session, now)
-        # A plain query on the table: the session's names as strings, no ORM rows to build.
+        # Plain queries on the tables: counts and strings, no ORM rows to build.
         people = store.table(Participant)
-        taken = db.session.scalars(
-            select(people.c.name).where(
-                people.c.session_id == session_id, people.c.removed_at.is_(None)
-            )
-        ).all()
-        if len(taken) >= current_app.config["MAX_PEOPLE"]:
+        here = db.session.scalar(
+            select(func.count())
+            .select_from(people)
+            .where(people.c.session_id == session_id, people.c.removed_at.is_(None))
+        )
+        if here >= current_app.config["MAX_PEOPLE"]:
             raise Refused("full", "This session is full. Ask the host about another one.")
         participant = Participant(
             session_id=session_id,
             # 56 random bits: a clash is rare, and one that happens is simply tried again.
             public_id="p" + secrets.token_hex(7),
             token_hash=digest(token),
-            name=distinct_name(taken, name),
             joined_at=stamp(now),
         )
         db.session.add(participant)
+        names = store.table(Name)
+        taken = db.session.scalars(
+            select(names.c.name).where(names.c.session_id == session_id)
+        ).all()
+        shown = distinct_name(taken, name)
         running = session.status == SessionStatus.RUNNING
         # The cap and "not ended" hold because every join compare-and-sets the session.
         store.bump_session(session)
         db.session.flush()
+        db.session.execute(
+            insert(names),
+            {"participant_id": participant.id, "session_id": session_id, "name": shown},
+        )
         changes = Changes(sessions={session_id})
         if running:
             changes.add(_place_latecomer(session, participant, now))
-        return participant, changes
+        return participant, shown, changes
 
-    participant, changes = store.attempt(
+    participant, shown, changes = store.attempt(
         write, "Lots of people are joining at once; please try again."
     )
-    return participant, token, changes
+    return participant, shown, token, changes
 
 
 #: how long before a scheduled start people may join and gather in the lobby
@@ -117,9 +126,7 @@ def leave(caller: Caller) -> tuple[Changes, int, str | None]:
     """
     if caller.participant_id is None or caller.public_id is None:
         raise Refused("not_participant", "Only someone taking part can leave.")
-    name = db.session.scalar(
-        select(Participant.name).where(Participant.id == caller.participant_id)
-    )
+    name = db.session.scalar(select(Name.name).where(Name.participant_id == caller.participant_id))
     changes, participant_id = _take_out(caller.session_id, caller.public_id, left=True)
     return changes, participant_id, name
 
@@ -161,7 +168,8 @@ def _take_out(session_id: int, member: str, left: bool = False) -> tuple[Changes
                 after, effects = engine.remove(state, member, now)
                 store.write_room(row, after, effects, now)
                 changes.rooms.add(row.id)
-        participant.removed_at, participant.name, participant.present = stamp(now), None, False
+        participant.removed_at, participant.present = stamp(now), False
+        db.session.execute(delete(Name).where(Name.participant_id == participant.id))
         if left:
             participant.left_at = participant.removed_at
         participant.room_id = None

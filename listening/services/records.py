@@ -17,7 +17,15 @@ from ..clock import now as clock_now
 from ..clock import stamp
 from ..engine import Outcome, Refused
 from ..extensions import db
-from ..models import ListeningSession, Participant, Room, SessionCount, SessionStatus, Turn
+from ..models import (
+    ListeningSession,
+    Name,
+    Participant,
+    Room,
+    SessionCount,
+    SessionStatus,
+    Turn,
+)
 from . import store
 from .identity import Caller
 
@@ -84,6 +92,7 @@ def forget_old_sessions(now: float, days: float) -> int:
 
 def _delete(session_id: int) -> None:
     rooms = select(Room.id).where(Room.session_id == session_id).scalar_subquery()
+    db.session.execute(delete(Name).where(Name.session_id == session_id))
     db.session.execute(delete(Turn).where(Turn.room_id.in_(rooms)))
     db.session.execute(
         delete(Participant)

@@ -6,7 +6,7 @@ import functools
 import logging
 import secrets
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select
 
 from .. import engine, schedules
 from ..changes import Changes
@@ -14,7 +14,7 @@ from ..clock import now as clock_now
 from ..clock import stamp
 from ..engine import Refused
 from ..extensions import db
-from ..models import Account, ListeningSession, Participant, SessionStatus
+from ..models import Account, ListeningSession, Name, Participant, SessionStatus
 from ..schedules import Repeat
 from . import store
 from .identity import Caller, digest, new_secret, require_host, require_owner
@@ -196,9 +196,9 @@ def end_stale_sessions(now: float, hours: float) -> Changes:
         end = functools.partial(_end_if_open, session_id, now)
         changes.add(store.attempt(end, "Lots happened at once; the sweep tries again later."))
     named = db.session.scalars(
-        select(Participant.session_id)
+        select(Name.session_id)
         .join(ListeningSession)
-        .where(ListeningSession.status == SessionStatus.ENDED, Participant.name.is_not(None))
+        .where(ListeningSession.status == SessionStatus.ENDED)
         .distinct()
     ).all()
     for session_id in named:
@@ -254,7 +254,5 @@ def close_session(session: ListeningSession, now: float) -> Changes:
 
 
 def _erase_names(session_id: int) -> None:
-    db.session.execute(
-        update(Participant).where(Participant.session_id == session_id).values(name=None)
-    )
+    db.session.execute(delete(Name).where(Name.session_id == session_id))
     store.erased()

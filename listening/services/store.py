@@ -95,13 +95,32 @@ def erased() -> None:
 
 
 def checkpoint() -> bool:
-    """Fold SQLite's write-ahead log into the database and empty it; return whether it could.
+    """Leave no copy of an erased name in the store's files; return whether that worked.
 
-    The log keeps earlier copies of every page written, names included, until a checkpoint;
-    after one that truncates it, an erased name has no copy left in any of the store's files.
-    A reader still looking at an older snapshot can hold it back: the sweep tries again.
+    SQLite: fold the write-ahead log into the database and empty it. The log keeps earlier
+    copies of every page written, names included, until a checkpoint; after one that truncates
+    it (and with ``secure_delete``), an erased name has no copy left in any file. A reader
+    still looking at an older snapshot can hold it back: the sweep tries again.
+
+    PostgreSQL: names never reach its log (the table is UNLOGGED), but a deleted row stays in
+    the table's file until the space is reused. ``VACUUM FULL`` writes the live names to a new
+    file and empties the old one at once. The table holds only running sessions' names, so
+    this takes milliseconds; it waits at most a second for its lock, and if it cannot have it
+    the sweep tries again within a minute.
     """
-    if db.engine.dialect.name != "sqlite":
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        with db.engine.connect() as connection:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                connection.exec_driver_sql("SET lock_timeout = '1s'")
+                connection.exec_driver_sql("VACUUM FULL names")
+            except OperationalError:
+                return False
+            finally:
+                connection.exec_driver_sql("RESET lock_timeout")  # the pool reuses it
+        return True
+    if dialect != "sqlite":
         return True
     with db.engine.connect() as connection:
         busy, _pages, _copied = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()

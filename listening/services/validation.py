@@ -120,8 +120,16 @@ def clean_text(value: object, limit: int) -> str | None:
 
 
 def as_secret(value: object) -> str | None:
-    """Return a code, key or token as sent, or None if it cannot be one the server issued."""
-    if not isinstance(value, str) or not 0 < len(value) <= 100 or not value.isascii():
+    """Return a code, key or token as sent, or None if it cannot be one the server issued.
+
+    Issued ones are printable ASCII: anything else (a NUL, which PostgreSQL cannot even
+    compare) is refused before it reaches the database.
+    """
+    if (
+        not isinstance(value, str)
+        or not 0 < len(value) <= 100
+        or not (value.isascii() and value.isprintable())
+    ):
         return None
     return value
 

@@ -72,7 +72,7 @@ def join(code: str):
     data = _json_object('Send your first name as JSON: {"name": …}.')
     services.find_session(code)
     name = names.first_name(data.get("name"))
-    participant, token, changes = services.join(code, name)
-    body = {"participant": {"id": participant.public_id, "name": participant.name}, "token": token}
+    participant, shown, token, changes = services.join(code, name)
+    body = {"participant": {"id": participant.public_id, "name": shown}, "token": token}
     publish_safely(changes)
     return jsonify(body), 201
