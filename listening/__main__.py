@@ -1,4 +1,5 @@
-"""``python -m listening serve`` runs the server; anything else goes to the CLI."""
+"""``python -m listening serve`` runs a server, ``… ticker`` only the ticker; anything else
+goes to the CLI."""
 
 import sys
 
@@ -9,6 +10,10 @@ def main() -> None:
         from .serve import main as serve
 
         serve(sys.argv[2:])
+    elif sys.argv[1:2] == ["ticker"]:
+        from .serve import ticker_main
+
+        ticker_main(sys.argv[2:])
     else:
         from .cli import cli
 

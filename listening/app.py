@@ -37,6 +37,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_object(Config)
     app.config["CLOCK"] = time.time
     app.config["MONOTONIC"] = time.monotonic
+    #: this process among those sharing the store (services.processes)
+    app.config["PROCESS_ID"] = secrets.token_hex(8)
     if test_config:
         app.config.update(test_config)
     if not isinstance(app.config["ROOM_CAP"], int) or app.config["ROOM_CAP"] < 2:
@@ -85,6 +87,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         "max_http_buffer_size": MESSAGE_LIMIT,
         "serializer": GuardedPacket,
     }
+    queue = app.config.get("SOCKETIO_MESSAGE_QUEUE") or ""
+    if queue.startswith(("redis://", "rediss://", "unix://")):
+        from .realtime.queue import ResyncingRedisManager
+        from .web.events import resend_everything
+
+        realtime["client_manager"] = ResyncingRedisManager(
+            queue, lambda: resend_everything(app), channel="listening"
+        )
     socketio.init_app(app, **realtime)
     engine_io = socketio.server.eio  # type: ignore[attr-defined]  # (the stubs lack .server)
     close_without_waiting(engine_io)

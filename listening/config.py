@@ -23,8 +23,15 @@ class Config:
     #: once when a change sets a nearer one, so this only bounds how late it notices a stepped
     #: clock (and is the first wait of its backoff while the store fails)
     TICK_SECONDS = float(os.environ.get("LISTENING_TICK_SECONDS", "1.0"))
-    #: run the background ticker (tests drive time themselves instead)
-    RUN_TICKER = True
+    #: run the background ticker (tests drive time themselves instead); with several processes
+    #: every one may run it: a lease lets one at a time move rooms on
+    RUN_TICKER = os.environ.get("LISTENING_RUN_TICKER", "1") != "0"
+    #: how often a web process says it is alive and mends its list of screens in the store
+    HEARTBEAT_SECONDS = float(os.environ.get("LISTENING_HEARTBEAT_SECONDS", "5"))
+    #: a process silent this long is given up for dead: its screens stop counting as connected
+    PROCESS_TIMEOUT_SECONDS = float(os.environ.get("LISTENING_PROCESS_TIMEOUT_SECONDS", "15"))
+    #: how long the ticker's lease lasts unrenewed: another process takes over within this
+    LEASE_SECONDS = float(os.environ.get("LISTENING_LEASE_SECONDS", "5"))
     #: load Alembic for ``flask db …`` and upgrades (``serve`` upgrades in a child process and
     #: serves without it)
     SCHEMA_TOOLS = True

@@ -24,17 +24,23 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def _patch(mode: str) -> None:
+    """Patch the standard library for green threads, and psycopg2 to wait cooperatively (its
+    C code would otherwise block every screen while PostgreSQL answers one)."""
     if mode == "eventlet":
         with warnings.catch_warnings():
             # Known and planned for: gevent and threading are kept working beside it.
             warnings.simplefilter("ignore")
             import eventlet
+            import psycogreen.eventlet
 
         eventlet.monkey_patch()
+        psycogreen.eventlet.patch_psycopg()
     elif mode == "gevent":
+        import psycogreen.gevent
         from gevent import monkey
 
         monkey.patch_all()
+        psycogreen.gevent.patch_psycopg()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -44,6 +50,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
     parser.add_argument(
         "--async-mode", choices=MODES, default=os.environ.get("LISTENING_ASYNC_MODE", "eventlet")
+    )
+    parser.add_argument(
+        "--no-ticker",
+        action="store_true",
+        help="leave moving rooms on to other processes (`listening ticker`, or other servers)",
     )
     args = parser.parse_args(argv)
     if not os.environ.get("SECRET_KEY") and args.host not in LOOPBACK:
@@ -55,20 +66,30 @@ def main(argv: list[str] | None = None) -> None:
 
     from . import services, ticker
     from .app import create_app
+    from .clock import now
+    from .realtime.publish import publish
     from .single import StoreInUse, hold_the_store
+    from .web.events import start_heartbeat
 
-    app = create_app({"ASYNC_MODE": args.async_mode, "SCHEMA_TOOLS": False})
+    settings: dict[str, Any] = {"ASYNC_MODE": args.async_mode, "SCHEMA_TOOLS": False}
+    if args.no_ticker:
+        settings["RUN_TICKER"] = False
+    app = create_app(settings)
     try:
-        hold_the_store(app)
+        alone = hold_the_store(app)
     except StoreInUse as error:
         sys.exit(f"listening: {error}")
     # Before listening: a client must never reach a port that cannot answer yet.
     _upgrade()
     listener = _listen(args) if args.async_mode == "eventlet" else None
     with app.app_context():
-        # This process owns every connection, so nobody is connected until they reconnect.
-        services.forget_presence()
+        services.processes.beat(now(), set())
+        if alone:
+            # The only process on this store: nobody is connected until they reconnect. With
+            # several, the ticker's holder forgets a process once it stops beating.
+            publish(services.processes.forget_others())
         setup = services.accounts.setup_link()
+    start_heartbeat(app)
     ticker.start(app)
     _raise_file_limit(app.config["MAX_CONNECTIONS"])
     _tune_garbage_collector()
@@ -199,6 +220,20 @@ def _raise_file_limit(connections: int) -> None:
     if soft < wanted:
         limit = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
         resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
+
+
+def ticker_main(argv: list[str] | None = None) -> None:
+    """Run only the ticker: move rooms on, forget silent processes and sweep, for servers
+    started with ``--no-ticker`` (or beside them: a lease lets one ticker work at a time)."""
+    parser = argparse.ArgumentParser(prog="python -m listening ticker")
+    parser.parse_args(argv)
+    from . import ticker
+    from .app import create_app
+
+    app = create_app({"ASYNC_MODE": "threading", "SCHEMA_TOOLS": False})
+    _upgrade()
+    print("listening ticker is running", flush=True)
+    ticker.run(app)
 
 
 if __name__ == "__main__":

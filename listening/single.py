@@ -1,9 +1,10 @@
-"""One server process per database: a second one would clear the first one's presence.
+"""One server process per SQLite database: SQLite is the embedded, one-process default.
 
-A single-process server counts who is connected in memory and marks everyone as not
-connected when it starts, so two processes on one database fight over a live session. The
-server takes an exclusive lock on the store before migrating or touching presence, and a
-second one refuses to start with a sentence saying why.
+A server on SQLite holds the store alone: when it starts it forgets every other process's
+screens at once (they ended before it started), rather than waiting for their heartbeats to
+run out. So it takes an exclusive lock on the store before migrating or touching presence,
+and a second one refuses to start with a sentence saying why. Several processes share a
+PostgreSQL database instead (``services.processes``).
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ class StoreInUse(Exception):
     """Another server process already holds this database."""
 
 
-def hold_the_store(app: Flask) -> None:
-    """Take this process's exclusive hold on its SQLite database, or raise StoreInUse.
+def hold_the_store(app: Flask) -> bool:
+    """Take this process's exclusive hold on its SQLite database, or raise StoreInUse; return
+    whether this process now holds the store alone (always so for SQLite).
 
     The hold is an advisory lock on a file beside the database; the operating system drops it
     when the process ends, however it ends. Other databases are not held here: the path to
@@ -31,7 +33,7 @@ def hold_the_store(app: Flask) -> None:
     """
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return
+        return False
     path = os.path.abspath(url.database) + ".lock"
     handle = open(path, "a")  # held open on purpose, for the life of the process
     try:
@@ -43,3 +45,4 @@ def hold_the_store(app: Flask) -> None:
             "or give this one its own DATABASE_URL."
         ) from None
     _held.append(handle)
+    return True

@@ -1,9 +1,12 @@
 """The one background task that moves rooms on when their deadlines pass.
 
 Deadlines are data in the store, so the ticker remembers nothing: it asks which rooms are due,
-applies the engine's ``tick`` with a compare-and-set, and publishes.  Running it in several
-processes is safe; a room advances once whoever gets there first.  It uses the write layer and
-the realtime path, and nothing of the web layer.
+applies the engine's ``tick`` with a compare-and-set, and publishes.  Every process may run
+it; a lease in the store (``services.processes``) lets one at a time do the work, and another
+takes over within ``LEASE_SECONDS`` when the holder dies. Should two ever overlap, a room still
+advances once, whoever gets there first.  The holder also forgets processes that stopped
+beating, so their screens stop counting as connected. It uses the write layer and the
+realtime path, and nothing of the web layer.
 
 When the store fails (full, read-only, gone) the ticker slows down rather than spinning, and
 says so in the log once a minute rather than every tick.
@@ -151,20 +154,72 @@ def nap(app: Flask, pace: Pace) -> float:
     return min(longest, max(0.0, earliest - app.config["CLOCK"]()))
 
 
+def reap_once(app: Flask, log: QuietLog | None = None) -> bool:
+    """Forget processes that stopped beating, marking away whoever had a screen only there."""
+    timeout = app.config["PROCESS_TIMEOUT_SECONDS"]
+    return _step(
+        app,
+        lambda now: services.processes.reap(now, timeout),
+        "could not forget silent processes",
+        log or QuietLog(),
+    )
+
+
+class Leader:
+    """Whether this process holds the ticker's lease: asked for, and renewed, a third of the
+    way through it, so a holder that stops renewing is replaced within ``LEASE_SECONDS``."""
+
+    def __init__(self, app: Flask):
+        self.app, self.log = app, QuietLog()
+        self.seconds = app.config["LEASE_SECONDS"]
+        self.holds, self.asked = False, -float("inf")
+
+    def leads(self) -> bool:
+        """Return whether this process may tick now, renewing the lease when it is due."""
+        monotonic = self.app.config["MONOTONIC"]
+        if monotonic() - self.asked < self.seconds / 3:
+            return self.holds
+        with self.app.app_context():
+            try:
+                holds = services.processes.lead(
+                    services.processes.TICKER, clock_now(), self.seconds
+                )
+            except Exception:
+                db.session.rollback()
+                self.log.failed(self.app, "could not ask for the ticker's lease")
+                holds = False  # unsure is not leading: the lease runs out, someone takes it
+            finally:
+                db.session.remove()
+        if holds != self.holds:
+            self.app.logger.info("this process %s the ticker", "now runs" if holds else "left")
+        self.holds, self.asked = holds, monotonic()
+        return holds
+
+
 def run(app: Flask) -> None:
-    """Sleep until the earliest deadline (or a write sets a nearer one), then move due rooms on;
-    notice a stepped clock, and sweep once a minute."""
+    """While this process holds the lease: sleep until the earliest deadline (or a write sets a
+    nearer one), then move due rooms on; notice a stepped clock, forget silent processes, and
+    sweep once a minute. Otherwise ask for the lease again now and then."""
     pace = Pace(app.config["TICK_SECONDS"])
-    ticks, sweeps = QuietLog(), QuietLog()
+    ticks, sweeps, reaps = QuietLog(), QuietLog(), QuietLog()
     watch = ClockWatch(app.config["CLOCK"], app.config["MONOTONIC"])
     alarm = wake.alarm(app)
     monotonic = app.config["MONOTONIC"]
-    next_sweep = monotonic()
+    leader = Leader(app)
+    next_sweep = next_reap = monotonic()
     while True:
+        if not leader.leads():
+            socketio.sleep(leader.seconds / 3)
+            watch.step()  # whatever the clock did meanwhile is not this process's to correct
+            continue
         if monotonic() >= next_sweep:
             sweep_once(app, sweeps)
             next_sweep = monotonic() + SWEEP_EVERY
-        alarm.sleep(nap(app, pace), app.config["CLOCK"]())
+        if monotonic() >= next_reap:
+            reap_once(app, reaps)
+            next_reap = monotonic() + app.config["HEARTBEAT_SECONDS"]
+        wait = min(nap(app, pace), leader.seconds / 3)
+        alarm.sleep(wait, app.config["CLOCK"]())
         correct_clock(app, watch)
         pace.after(tick_once(app, ticks))
 

@@ -29,18 +29,20 @@ HOST_EMAIL, HOST_PASSWORD = "host@example.org", "listen well, friends"
 class Server:
     """``python -m listening serve`` in a subprocess, as a user runs it."""
 
-    def __init__(self, tmp_path, mode: str = "eventlet", **env):
+    def __init__(self, tmp_path, mode: str = "eventlet", database_url: str | None = None, **env):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.mode = mode
         self.log_path = tmp_path / f"server-{self.port}.log"
+        self.db_path = tmp_path / "live.sqlite"
+        self.database_url = database_url or f"sqlite:///{self.db_path}"
         self.env = {
             **os.environ,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'live.sqlite'}",
+            "DATABASE_URL": self.database_url,
             "LISTENING_ALLOW_SHORT_TURNS": "1",
             **env,
         }
-        self.db_path = tmp_path / "live.sqlite"
+        self.extra: list[str] = []
         self.process: subprocess.Popen | None = None
         self._host: requests.Session | None = None
 
@@ -49,7 +51,7 @@ class Server:
         with open(self.log_path, "a") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "listening", "serve", "--port", str(self.port)]
-                + ["--async-mode", self.mode],
+                + ["--async-mode", self.mode, *self.extra],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -80,6 +82,19 @@ class Server:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+    def query(self, sql: str) -> list[tuple]:
+        """Read the server's database directly, as an administrator would (SQLite or not)."""
+        from sqlalchemy import create_engine, text
+
+        from listening.app import database_url
+
+        engine = create_engine(database_url(self.database_url))
+        try:
+            with engine.connect() as connection:
+                return [tuple(row) for row in connection.execute(text(sql))]
+        finally:
+            engine.dispose()
 
     def log(self) -> str:
         """Return what the server printed."""

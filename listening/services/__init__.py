@@ -10,11 +10,11 @@ function takes typed values the web edge has parsed and returns
 :class:`~listening.changes.Changes` for the realtime path to publish.
 """
 
-from . import accounts
+from . import accounts, processes
 from .identity import Caller, find_session, identify, require_owner
 from .joining import join, leave, remove_person
 from .moves import extend, finish_turn, pass_turn, pause, resume, skip
-from .presence import forget_presence, set_absent, set_present
+from .presence import set_absent, set_present
 from .records import answer_heard
 from .rooms import next_deadline, shift_times, tick_due
 from .sessions import create_session, end_session, end_stale_sessions, start, sweep
@@ -32,13 +32,13 @@ __all__ = [
     "extend",
     "find_session",
     "finish_turn",
-    "forget_presence",
     "identify",
     "join",
     "leave",
     "next_deadline",
     "pass_turn",
     "pause",
+    "processes",
     "remove_person",
     "require_owner",
     "resume",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, update
 
 from .. import engine
 from ..changes import Changes
+from ..clock import now as clock_now
 from ..extensions import db
-from ..models import ListeningSession, Participant, Room, SessionStatus
+from ..models import ListeningSession, Participant, Screen, ServerProcess, SessionStatus
 from . import store
 from .rooms import change_room
 
@@ -32,9 +33,31 @@ def set_presence(participant_ids: list[int], present: bool) -> Changes:
     members left (one by one, 2,050 screens kept the server busy for seconds).
     """
     people, sessions = store.table(Participant), store.table(ListeningSession)
+    screens = store.table(Screen)
 
     def write() -> tuple[list, Changes]:
         values: dict = {"present": present}
+        which: ColumnElement[bool] = people.c.id.in_(participant_ids)
+        if present:
+            # This process holds a screen of each (made known first, should it be new).
+            db.session.execute(
+                store.insert_missing(ServerProcess, [{"id": store.me(), "beat_at": clock_now()}])
+            )
+            db.session.execute(
+                store.insert_missing(
+                    Screen,
+                    [{"process_id": store.me(), "participant_id": p} for p in participant_ids],
+                )
+            )
+        else:
+            # This process holds none of theirs now; they are away once no process holds one.
+            db.session.execute(
+                delete(screens).where(
+                    screens.c.process_id == store.me(),
+                    screens.c.participant_id.in_(participant_ids),
+                )
+            )
+            which = which & ~exists().where(screens.c.participant_id == people.c.id)
         if present:
             # Connected while the rooms run (they have one): they take part. Coming back to
             # the closing screen after the end does not count.
@@ -51,7 +74,7 @@ def set_presence(participant_ids: list[int], present: bool) -> Changes:
             )
         changed = db.session.execute(
             update(people)
-            .where(people.c.id.in_(participant_ids), people.c.present != present)
+            .where(which, people.c.present != present)
             .values(**values)
             .returning(people.c.session_id, people.c.room_id, people.c.public_id)
         ).all()
@@ -85,15 +108,3 @@ def _members_set(members: list[str], present: bool):
         return room, effects
 
     return move
-
-
-def forget_presence() -> None:
-    """Mark everyone as not connected: called once when a single server process starts."""
-    db.session.execute(update(Participant).values(present=False))
-    db.session.commit()
-    for room_id in db.session.scalars(select(Room.id).where(Room.closed_at.is_(None))).all():
-        change_room(room_id, _everyone_absent)
-
-
-def _everyone_absent(room: engine.Room, now: float) -> tuple[engine.Room, list]:
-    return _members_set([m.id for m in room.members], False)(room, now)

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from typing import TypeVar, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, Table, Update, bindparam, insert, select, update
+from sqlalchemy import CursorResult, Insert, Table, Update, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import engine
@@ -145,6 +146,17 @@ def bump_session(session: ListeningSession, **values) -> None:
         .values(version=session.version + 1, **values)
     )
     db.session.expire(session)
+
+
+def me() -> str:
+    """Return this process's id among the processes sharing the store (made with the app)."""
+    return current_app.config["PROCESS_ID"]
+
+
+def insert_missing(model: type, rows: list[dict]) -> Insert:
+    """Return an INSERT of these rows that skips any whose key is already there."""
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table(model)).values(rows).on_conflict_do_nothing()
 
 
 def table(model: type) -> Table:

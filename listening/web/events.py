@@ -179,6 +179,56 @@ def _mark_away(connections: Connections, pause: bool) -> None:
             socketio.sleep(0)  # let /healthz and everyone else in between batches
 
 
+def start_heartbeat(app) -> None:
+    """Beat for this process every ``HEARTBEAT_SECONDS``, in whatever async mode it serves."""
+    socketio.start_background_task(_beat_forever, app)
+
+
+def _beat_forever(app) -> None:
+    from ..ticker import QuietLog
+
+    log = QuietLog()
+    while True:
+        socketio.sleep(app.config["HEARTBEAT_SECONDS"])
+        beat_once(app, log)
+
+
+def beat_once(app, log=None) -> bool:
+    """Say this process is alive and mend the store's list of its screens; say if it worked."""
+    with app.app_context():
+        connections = live_connections()
+        held = {p for p, screens in connections.screens.items() if screens > 0}
+        try:
+            publish_safely(services.processes.beat(clock_now(), held))
+        except Exception:
+            db.session.rollback()
+            if log is not None:
+                log.failed(app, "the heartbeat failed")
+            return False
+        finally:
+            db.session.remove()
+    if log is not None:
+        log.worked()
+    return True
+
+
+def resend_everything(app) -> None:
+    """Send every screen on this process all it may see now: after the message queue came
+    back, screens may have missed what other processes sent meanwhile."""
+    with app.app_context():
+        callers = list(live_connections().callers.items())
+        app.logger.warning("the message queue is back: resending %d screens", len(callers))
+        for done, (sid, caller) in enumerate(callers, 1):
+            try:
+                send_current(caller.session_id, caller.public_id, caller.is_host, sid)
+            except Exception:
+                db.session.rollback()
+                app.logger.exception("could not resend a screen; it catches up on next change")
+            if done % 50 == 0:
+                socketio.sleep(0)  # let everyone else in between batches
+        db.session.remove()
+
+
 @socketio.on("finish")
 @_event
 def finish(caller, data):

@@ -1,0 +1,151 @@
+"""Several server processes on one database: who is alive, whose screens each holds, and
+which one moves rooms on.
+
+- **Heartbeats.** Each web process beats every ``HEARTBEAT_SECONDS`` and, in the same look,
+  mends the store's list of its screens from its own (a write that failed, a process given up
+  for dead while it was only cut off). A process silent for ``PROCESS_TIMEOUT_SECONDS`` is
+  forgotten by whoever holds the ticker's lease: its screens go, and anyone left with no
+  screen anywhere is marked away, so the rooms stop waiting for a crashed process's people.
+- **One ticker.** The ticker's lease names one holder until a time; the holder renews it, and
+  when it stops (killed, frozen, cut off) another process takes it once it has run out. Rooms
+  move on by compare-and-set, so even two tickers in the moment of a takeover move a room once.
+
+Times are the app's clock (seconds since the epoch): processes on several machines need their
+clocks kept in step (NTP), as the deadlines already do.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, exists, select, update
+
+from ..changes import Changes
+from ..extensions import db
+from ..models import Lease, ListeningSession, Participant, Screen, ServerProcess, SessionStatus
+from . import store
+from .presence import set_presence
+from .store import insert_missing, me
+
+#: the ticker's lease
+TICKER = "ticker"
+
+
+def beat(now: float, screens: set[int]) -> Changes:
+    """Say this process is alive, and make the store's list of its screens match ``screens``
+    (the participants it holds a screen of now); return what changed for the rooms.
+
+    Usually one UPDATE and one small read. After this process was given up for dead, or a
+    presence write failed, it puts back what is missing and takes away what is not so.
+    """
+
+    def write() -> set[int]:
+        alive = db.session.execute(
+            update(store.table(ServerProcess))
+            .where(store.table(ServerProcess).c.id == me())
+            .values(beat_at=now)
+        )
+        if alive.rowcount == 0:  # type: ignore[attr-defined]
+            db.session.execute(insert_missing(ServerProcess, [{"id": me(), "beat_at": now}]))
+        return set(
+            db.session.scalars(select(Screen.participant_id).where(Screen.process_id == me())).all()
+        )
+
+    stored = store.attempt(write, "The heartbeat tries again.")
+    changes = Changes()
+    missing, extra = sorted(screens - stored), sorted(stored - screens)
+    if missing:
+        changes.add(set_presence(missing, True))
+    if extra:
+        changes.add(set_presence(extra, False))
+    return changes
+
+
+def reap(now: float, timeout: float) -> Changes:
+    """Forget processes silent for ``timeout`` seconds, and mark away everyone in an open
+    session who is marked connected but has no screen left in any process."""
+    processes = store.table(ServerProcess)
+
+    def forget() -> None:
+        dead = select(processes.c.id).where(
+            processes.c.beat_at < now - timeout, processes.c.id != me()
+        )
+        db.session.execute(delete(store.table(Screen)).where(Screen.process_id.in_(dead)))
+        db.session.execute(
+            delete(processes).where(processes.c.beat_at < now - timeout, processes.c.id != me())
+        )
+
+    store.attempt(forget, "The reaper tries again.")
+    return _mark_screenless_away()
+
+
+def forget_others() -> Changes:
+    """Forget every other process at once: one process holding a SQLite store alone knows
+    nobody else is connected (they left with the processes that ended before it started)."""
+
+    def forget() -> None:
+        others = select(store.table(ServerProcess).c.id).where(ServerProcess.id != me())
+        db.session.execute(delete(store.table(Screen)).where(Screen.process_id.in_(others)))
+        db.session.execute(
+            delete(store.table(ServerProcess)).where(store.table(ServerProcess).c.id != me())
+        )
+
+    store.attempt(forget, "Starting: try again.")
+    return _mark_screenless_away()
+
+
+def _mark_screenless_away() -> Changes:
+    stranded = db.session.scalars(
+        select(Participant.id)
+        .join(ListeningSession, ListeningSession.id == Participant.session_id)
+        .where(
+            Participant.present.is_(True),
+            ListeningSession.status != SessionStatus.ENDED,
+            ~exists().where(Screen.participant_id == Participant.id),
+        )
+    ).all()
+    db.session.rollback()
+    return set_presence(list(stranded), False) if stranded else Changes()
+
+
+def lead(name: str, now: float, seconds: float) -> bool:
+    """Take or renew the lease ``name`` for ``seconds``; return whether this process holds it.
+
+    One compare-and-set: it is ours if we hold it or it has run out. The first process to ask
+    after a holder stops renewing takes it; nobody else can until it runs out again.
+    """
+    leases = store.table(Lease)
+
+    def write() -> bool:
+        taken = db.session.execute(
+            update(leases)
+            .where(leases.c.name == name, (leases.c.holder == me()) | (leases.c.until < now))
+            .values(holder=me(), until=now + seconds)
+        )
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            return True
+        made = db.session.execute(
+            insert_missing(Lease, [{"name": name, "holder": me(), "until": now + seconds}])
+        )
+        return made.rowcount == 1  # type: ignore[attr-defined]
+
+    return store.attempt(write, "The lease is asked for again.")
+
+
+def let_go(name: str) -> None:
+    """Give up the lease now (a process stopping politely), so another need not wait."""
+    leases = store.table(Lease)
+    store.attempt(
+        lambda: db.session.execute(
+            update(leases).where(leases.c.name == name, leases.c.holder == me()).values(until=0.0)
+        ),
+        "Stopping.",
+    )
+
+
+def leave() -> Changes:
+    """Take this process off the list as it stops politely: its screens go with it."""
+    db.session.execute(delete(store.table(Screen)).where(Screen.process_id == me()))
+    db.session.execute(
+        delete(store.table(ServerProcess)).where(store.table(ServerProcess).c.id == me())
+    )
+    db.session.commit()
+    return _mark_screenless_away()

@@ -1,0 +1,147 @@
+"""Several server processes on one database: a person is connected while any live process holds
+a screen of theirs; a process that stops beating is given up and its screens stop counting;
+exactly one process at a time holds the ticker's lease, and another takes it when it runs out.
+
+The app under test is one process (its own screens are real Socket.IO test clients); another
+process is played by the same app under another process id, calling the same services a second
+server would. The live cluster test (test_cluster.py) runs real processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+
+from listening import services
+from listening.models import Screen, ServerProcess
+from listening.realtime.publish import publish
+from listening.services import processes
+from listening.ticker import Leader, reap_once
+from listening.web.events import beat_once
+
+from .conftest import World
+
+pytestmark = pytest.mark.both_stores
+
+
+@contextlib.contextmanager
+def as_process(app, process_id: str):
+    """Act, within this block, as another server process on the same database."""
+    mine = app.config["PROCESS_ID"]
+    app.config["PROCESS_ID"] = process_id
+    try:
+        with app.app_context():
+            yield
+    finally:
+        app.config["PROCESS_ID"] = mine
+
+
+def member(world: World, who: str, seen_by: str = "Ben") -> dict:
+    room = world.room(seen_by)
+    return next(m for m in room["members"] if m["id"] == world.ids[who])
+
+
+def connected(world: World, seen_by: str = "Ben") -> int:
+    return world.lobby(seen_by)["here"]["connected"]
+
+
+def test_someone_with_a_screen_on_each_of_two_processes_stays_until_both_go(app, started):
+    ada = _pk(app, started, "Ada")
+    with as_process(app, "other"):
+        publish(services.set_present(ada, True))
+    started.sockets["Ada"].disconnect()
+    assert member(started, "Ada")["present"] is True, "the other process still holds a screen"
+    assert connected(started) == 4
+    with as_process(app, "other"):
+        publish(services.set_absent([ada]))
+    assert member(started, "Ada")["present"] is False
+    assert connected(started) == 3
+
+
+def test_a_process_that_stops_beating_is_given_up_and_its_people_marked_away(app, started):
+    """Ada's only screen was on a process that was killed: no disconnect ever came."""
+    ada = _pk(app, started, "Ada")
+    started.sockets["Ada"].disconnect()
+    with as_process(app, "killed"):
+        publish(services.set_present(ada, True))
+        processes.beat(started.clock(), {ada})
+    assert member(started, "Ada")["present"] is True
+    started.clock.advance(app.config["PROCESS_TIMEOUT_SECONDS"] - 1)
+    assert beat_once(app)  # this process is alive
+    assert reap_once(app)
+    assert member(started, "Ada")["present"] is True, "not given up before the timeout"
+    started.clock.advance(2)
+    assert beat_once(app)
+    assert reap_once(app)
+    assert member(started, "Ada")["present"] is False
+    assert connected(started) == 3, "Ben, Cleo and Dev, on this living process, stay"
+    with app.app_context():
+        assert {p.id for p in ServerProcess.query.all()} == {app.config["PROCESS_ID"]}
+    started.tick(5)
+    assert started.room("Ben")["phase"] == "waiting", "the room waits for Ada, then moves on"
+
+
+def test_someone_who_reconnects_to_another_process_before_the_reap_never_looks_away(app, started):
+    ada = _pk(app, started, "Ada")
+    started.sockets["Ada"].disconnect()  # (as if this were the killed process's screen)
+    with as_process(app, "killed"):
+        publish(services.set_present(ada, True))
+        processes.beat(started.clock(), {ada})
+    started.connect("Ada")  # back, through the proxy, on this process
+    started.clock.advance(app.config["PROCESS_TIMEOUT_SECONDS"] + 1)
+    assert beat_once(app)
+    assert reap_once(app)
+    assert member(started, "Ada")["present"] is True
+
+
+def test_a_process_given_up_while_only_cut_off_puts_its_screens_back_at_its_next_beat(app, started):
+    started.clock.advance(app.config["PROCESS_TIMEOUT_SECONDS"] + 1)
+    with as_process(app, "another"):  # another process's ticker no longer hears this one
+        processes.beat(started.clock(), set())
+        publish(processes.reap(started.clock(), app.config["PROCESS_TIMEOUT_SECONDS"]))
+    assert connected(started) == 0
+    assert beat_once(app), "the next heartbeat finds this process was forgotten"
+    assert connected(started) == 4
+    assert all(m["present"] for m in started.room("Ben")["members"])
+    with app.app_context():
+        assert Screen.query.count() == 4
+
+
+def test_only_one_process_holds_the_ticker_and_another_takes_over_when_it_stops(app, world, clock):
+    seconds = app.config["LEASE_SECONDS"]
+    with as_process(app, "first"):
+        assert processes.lead(processes.TICKER, clock(), seconds)
+    with as_process(app, "second"):
+        assert not processes.lead(processes.TICKER, clock(), seconds), "held by the first"
+    clock.advance(seconds - 1)
+    with as_process(app, "first"):
+        assert processes.lead(processes.TICKER, clock(), seconds), "renewed"
+    clock.advance(seconds - 1)
+    with as_process(app, "second"):
+        assert not processes.lead(processes.TICKER, clock(), seconds), "still renewed"
+    clock.advance(2)  # the first stopped renewing (killed) and its lease ran out
+    with as_process(app, "second"):
+        assert processes.lead(processes.TICKER, clock(), seconds)
+    with as_process(app, "first"):
+        assert not processes.lead(processes.TICKER, clock(), seconds), "it lost the lease"
+
+
+def test_a_ticker_that_cannot_reach_the_store_does_not_think_it_leads(app, monkeypatch):
+    leader = Leader(app)
+    monkeypatch.setattr(processes, "lead", _fails)
+    assert leader.leads() is False
+
+
+def _fails(*_args, **_kwargs):
+    raise RuntimeError("the store is unreachable")
+
+
+def _pk(app, world: World, name: str) -> int:
+    from sqlalchemy import select
+
+    from listening.extensions import db
+    from listening.models import Name
+
+    with app.app_context():
+        return db.session.scalar(select(Name.participant_id).where(Name.name == name))
