@@ -8,6 +8,7 @@ as docs/protocol.md describes, so they also keep that document honest.
 from __future__ import annotations
 
 import random
+import secrets
 import threading
 import time
 from urllib.parse import urlsplit
@@ -19,6 +20,11 @@ NAMES = [
     "Ada", "Ben", "Cleo", "Dev", "Esi", "Femi", "Gwen", "Hari", "Ines", "Jon",
     "Kemi", "Luis", "Mina", "Noor", "Owen", "Pia", "Quin", "Rosa", "Sami", "Tom",
 ]  # fmt: skip
+
+
+def screen_url(server: str) -> str:
+    """Return the server's address with a new random screen id, as each page sends."""
+    return f"{server}?screen={secrets.token_hex(9)}"
 
 
 def split_link(link: str) -> tuple[str, str, str | None]:
@@ -61,9 +67,12 @@ class Person:
         self.id, self.token = body["participant"]["id"], body["token"]
 
     def connect(self) -> None:
-        """Connect over Socket.IO with the token from joining."""
+        """Connect over Socket.IO with the token from joining (and a screen id, as a page
+        sends, so a proxy keeps this screen on one server process)."""
         self.sio.connect(
-            self.server, auth={"session": self.code, "token": self.token}, wait_timeout=10
+            screen_url(self.server),
+            auth={"session": self.code, "token": self.token},
+            wait_timeout=10,
         )
 
     def close(self) -> None:
@@ -141,7 +150,9 @@ class Host:
     def connect(self) -> None:
         """Connect as the host."""
         self.sio.connect(
-            self.server, auth={"session": self.code, "host_key": self.key}, wait_timeout=10
+            screen_url(self.server),
+            auth={"session": self.code, "host_key": self.key},
+            wait_timeout=10,
         )
 
     def _on_console(self, snapshot: dict) -> None:

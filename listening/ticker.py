@@ -207,21 +207,29 @@ def run(app: Flask) -> None:
     monotonic = app.config["MONOTONIC"]
     leader = Leader(app)
     next_sweep = next_reap = monotonic()
+    # Before giving any process up, let every one beat with the store reachable for a whole
+    # timeout: after this process (re)gains the lease, and after the store failed, beats that
+    # could not be written are not silence.
+    patience = app.config["PROCESS_TIMEOUT_SECONDS"]
     while True:
         if not leader.leads():
             socketio.sleep(leader.seconds / 3)
             watch.step()  # whatever the clock did meanwhile is not this process's to correct
+            next_reap = monotonic() + patience
             continue
         if monotonic() >= next_sweep:
             sweep_once(app, sweeps)
             next_sweep = monotonic() + SWEEP_EVERY
         if monotonic() >= next_reap:
-            reap_once(app, reaps)
-            next_reap = monotonic() + app.config["HEARTBEAT_SECONDS"]
+            worked = reap_once(app, reaps)
+            next_reap = monotonic() + (app.config["HEARTBEAT_SECONDS"] if worked else patience)
         wait = min(nap(app, pace), leader.seconds / 3)
         alarm.sleep(wait, app.config["CLOCK"]())
         correct_clock(app, watch)
-        pace.after(tick_once(app, ticks))
+        worked = tick_once(app, ticks)
+        pace.after(worked)
+        if not worked:
+            next_reap = monotonic() + patience
 
 
 def start(app: Flask) -> None:

@@ -88,10 +88,15 @@ class Postgres:
 
     def start(self) -> None:
         self._ctl("-w", "start")
+        self.down = False
 
     def stop(self) -> None:
         """Stop the server as an administrator would for an upgrade (fast: connections end)."""
         self._ctl("-w", "-m", "fast", "stop")
+        self.down = True
+
+    def stopped(self) -> bool:
+        return self.down
 
     def sql(self, statement: str, database: str = "postgres") -> str:
         """Run one statement with psql; return what it printed."""
@@ -188,7 +193,7 @@ class Nginx:
         self.process = subprocess.Popen(
             [self.binary, "-p", str(self.folder), "-c", str(conf)],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # it logs to logs/error.log in its folder
         )
         wait_for_port(self.port)
 

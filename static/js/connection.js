@@ -10,6 +10,16 @@ const ANSWER_TIMEOUT_MS = 8000;
 const NOT_NOW = new Set(["rate_limited", "unavailable", "busy", "server_error"]);
 const RETRY_LATER_MS = 5000;
 
+/** Return a random id for this page's connection, made once per page. */
+let ownScreen = null;
+export function screenId() {
+  if (ownScreen === null) {
+    const bytes = crypto.getRandomValues(new Uint8Array(9));
+    ownScreen = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  return ownScreen;
+}
+
 /** Return the key a snapshot's version is counted under: its kind, and its room if any. */
 export function snapshotKey(kind, snapshot) {
   return kind === "room" ? `room:${snapshot.room?.number}` : kind;
@@ -26,8 +36,15 @@ export function snapshotKey(kind, snapshot) {
 export function connect(auth, handlers) {
   const clock = new ServerClock();
   const newest = new Map();
-  // WebSocket first; long-polling only where a proxy will not carry WebSockets.
-  const socket = io({ auth, transports: ["websocket", "polling"], tryAllTransports: true });
+  // WebSocket first; long-polling only where a proxy will not carry WebSockets. `screen` is
+  // this page's own random id: a proxy in front of several server processes keeps all of one
+  // screen's requests on one process by it (docs/deploy.md), not by a shared network address.
+  const socket = io({
+    auth,
+    query: { screen: screenId() },
+    transports: ["websocket", "polling"],
+    tryAllTransports: true,
+  });
 
   function accept(kind, snapshot) {
     if (!snapshot || typeof snapshot.version !== "number") return;
