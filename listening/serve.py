@@ -24,23 +24,53 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def _patch(mode: str) -> None:
-    """Patch the standard library for green threads, and psycopg2 to wait cooperatively (its
-    C code would otherwise block every screen while PostgreSQL answers one)."""
+    """Patch the standard library for green threads, then the database driver to match."""
     if mode == "eventlet":
         with warnings.catch_warnings():
             # Known and planned for: gevent and threading are kept working beside it.
             warnings.simplefilter("ignore")
             import eventlet
-            import psycogreen.eventlet
 
         eventlet.monkey_patch()
-        psycogreen.eventlet.patch_psycopg()
     elif mode == "gevent":
-        import psycogreen.gevent
         from gevent import monkey
 
         monkey.patch_all()
+    patch_driver(mode)
+
+
+def patch_driver(mode: str) -> None:
+    """Make psycopg2 wait cooperatively under green threads: its C code would otherwise block
+    every screen of the process while PostgreSQL answers one."""
+    if mode == "eventlet":
+        import psycogreen.eventlet
+
+        psycogreen.eventlet.patch_psycopg()
+    elif mode == "gevent":
+        import psycogreen.gevent
+
         psycogreen.gevent.patch_psycopg()
+
+
+def start_beside(app, alone: bool) -> str | None:
+    """Start what runs beside a serving app: say this process is alive (and, ``alone`` on its
+    store, forget every other), then its heartbeat and its ticker. Return the first-run setup
+    link's token, if no coordinator exists yet."""
+    from . import services, ticker
+    from .clock import now
+    from .realtime.publish import publish
+    from .web.events import start_heartbeat
+
+    with app.app_context():
+        services.processes.beat(now(), set())
+        if alone:
+            # The only process on this store: nobody is connected until they reconnect. With
+            # several, the ticker's holder forgets a process once it stops beating.
+            publish(services.processes.forget_others())
+        setup = services.accounts.setup_link()
+    start_heartbeat(app)
+    ticker.start(app)
+    return setup
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -64,12 +94,8 @@ def main(argv: list[str] | None = None) -> None:
         )
     _patch(args.async_mode)
 
-    from . import services, ticker
     from .app import create_app
-    from .clock import now
-    from .realtime.publish import publish
     from .single import StoreInUse, hold_the_store
-    from .web.events import start_heartbeat
 
     settings: dict[str, Any] = {"ASYNC_MODE": args.async_mode, "SCHEMA_TOOLS": False}
     if args.no_ticker:
@@ -82,15 +108,7 @@ def main(argv: list[str] | None = None) -> None:
     # Before listening: a client must never reach a port that cannot answer yet.
     _upgrade()
     listener = _listen(args) if args.async_mode == "eventlet" else None
-    with app.app_context():
-        services.processes.beat(now(), set())
-        if alone:
-            # The only process on this store: nobody is connected until they reconnect. With
-            # several, the ticker's holder forgets a process once it stops beating.
-            publish(services.processes.forget_others())
-        setup = services.accounts.setup_link()
-    start_heartbeat(app)
-    ticker.start(app)
+    setup = start_beside(app, alone)
     _raise_file_limit(app.config["MAX_CONNECTIONS"])
     _tune_garbage_collector()
     shown = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host

@@ -100,6 +100,10 @@ def run_migrations_online():
 
         try:
             with context.begin_transaction():
+                if connection.dialect.name == "postgresql":
+                    # Several processes starting at once upgrade one after another: the others
+                    # wait here, then find nothing left to do.
+                    connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7261434)")
                 context.run_migrations()
         finally:
             if sqlite:
