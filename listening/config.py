@@ -69,6 +69,9 @@ class Config:
     LIMIT_EXEMPT = os.environ.get("LISTENING_LIMIT_EXEMPT", "127.0.0.1,::1")
     RATELIMIT_ENABLED = os.environ.get("LISTENING_RATE_LIMITS", "on") != "off"
     RATELIMIT_STORAGE_URI = os.environ.get("LISTENING_RATE_LIMIT_STORAGE", "memory://")
+    #: while shared storage (Redis) is away, count in this process rather than fail requests
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     #: people whose last screen goes within this many seconds are marked away together
     PRESENCE_COALESCE_SECONDS = float(os.environ.get("LISTENING_PRESENCE_COALESCE_SECONDS", "0.2"))
     #: a lobby that keeps changing (a storm of joins) is sent at most this often, in seconds

@@ -69,3 +69,41 @@ def test_live_connections_from_one_address_are_limited_too(app, world):
         for client in clients:
             if client.is_connected():
                 client.disconnect()
+
+
+UNREACHABLE_STORAGE = """
+from listening.app import create_app
+from listening.services import accounts
+from flask_migrate import upgrade
+
+app = create_app({"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0", "LIMIT_JOIN": "2 per minute"})
+with app.app_context():
+    upgrade(directory=app.extensions["migrate"].directory)
+http = app.test_client()
+away = {"REMOTE_ADDR": "203.0.113.5"}
+replies = [
+    http.post("/api/sessions/nosuch/join", json={"name": "A"}, environ_base=away).status_code
+    for _ in range(3)
+]
+print(replies)
+"""
+
+
+@pytest.mark.live
+def test_limits_kept_in_redis_count_in_the_process_while_redis_is_away(tmp_path):
+    """Several processes share their counts in Redis; when it is down, nobody is refused a
+    page for it, and each process goes on limiting by itself."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'limits.sqlite'}"}
+    done = subprocess.run(
+        [sys.executable, "-c", UNREACHABLE_STORAGE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[404, 404, 429]", "answered, and still limited"
