@@ -250,3 +250,21 @@ def test_signing_out_everywhere_ends_hosting_by_that_sign_in(people):
     token = csrf_of(host.get("/account").data)
     assert host.post("/sign-out-everywhere", data={"csrf_token": token}).status_code == 303
     assert not console.is_connected(), "this process ends the connection at once"
+
+
+def test_a_console_on_another_process_is_closed_at_its_next_heartbeat_once_disabled(people):
+    """Disabling happens on one process; a console hosting by that sign-in on another process
+    (here: the app, told only through the store) stops receiving names within a heartbeat."""
+    from listening.web.events import beat_once
+
+    made = people.create("host")
+    console = owner_socket(people, "host", made["code"])
+    cohost = socketio.test_client(
+        people.app, auth={"session": made["code"], "host_key": made["host_key"]}
+    )
+    assert beat_once(people.app)
+    assert console.is_connected(), "nothing has changed yet"
+    people.disable("host")  # through the store alone, as another process would
+    assert beat_once(people.app)
+    assert not console.is_connected()
+    assert cohost.is_connected(), "the key is a capability of its own"

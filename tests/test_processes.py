@@ -145,3 +145,24 @@ def _pk(app, world: World, name: str) -> int:
 
     with app.app_context():
         return db.session.scalar(select(Name.participant_id).where(Name.name == name))
+
+
+def test_screens_on_another_process_of_someone_removed_are_closed_at_its_next_heartbeat(
+    app, started
+):
+    from listening.services import Caller, leave, remove_person
+
+    cleo = _pk(app, started, "Cleo")
+    with as_process(app, "other"):  # the host's and Cleo's own moves reach another process
+        session_id = services.find_session(started.code).id
+        publish(remove_person(Caller(session_id, is_host=True), started.ids["Ben"])[0])
+        publish(leave(Caller(session_id, cleo, public_id=started.ids["Cleo"]))[0])
+    assert started.sockets["Ben"].is_connected() and started.sockets["Cleo"].is_connected()
+    assert started.send("Dev", "leave")["ok"]  # on this process: this screen shows the end
+    assert beat_once(app)
+    assert not started.sockets["Ben"].is_connected()
+    assert not started.sockets["Cleo"].is_connected(), (
+        "her screens here were not the one she left from"
+    )
+    assert started.sockets["Dev"].is_connected(), "the screen Dev left from stays, for the end"
+    assert started.sockets["Ada"].is_connected() and started.sockets["host"].is_connected()

@@ -122,6 +122,42 @@ def require_owner(session: ListeningSession, account_id: int | None) -> None:
         )
 
 
+def no_longer_allowed(callers: list[Caller]) -> set[int]:
+    """Return the positions, in ``callers``, of those whose right to stay connected has gone
+    since they connected: a participant removed (or who left), or a console hosting by a sign-in
+    that was disabled or signed out everywhere. Two light queries, however many callers."""
+    people = {c.participant_id for c in callers if c.participant_id is not None}
+    owners = {c.owner[0] for c in callers if c.owner is not None}
+    gone = set(
+        db.session.scalars(
+            select(Participant.id).where(
+                Participant.id.in_(people), Participant.removed_at.is_not(None)
+            )
+        ).all()
+        if people
+        else ()
+    )
+    epochs = (
+        {
+            account_id: (disabled is None, epoch)
+            for account_id, disabled, epoch in db.session.execute(
+                select(Account.id, Account.disabled_at, Account.sign_in_epoch).where(
+                    Account.id.in_(owners)
+                )
+            ).all()
+        }
+        if owners
+        else {}
+    )
+    ended = set()
+    for position, caller in enumerate(callers):
+        if caller.participant_id in gone:
+            ended.add(position)
+        elif caller.owner is not None and epochs.get(caller.owner[0]) != (True, caller.owner[1]):
+            ended.add(position)
+    return ended
+
+
 def require_host(caller: Caller) -> None:
     """Refuse anyone but the host (one hosting by their sign-in only while it still counts)."""
     if not caller.is_host:

@@ -24,6 +24,7 @@ from ..extensions import db, socketio
 from ..realtime.channels import host_channel, lobby_channel, person_channel
 from ..realtime.publish import publish_safely, send_current
 from ..services import health
+from ..services.identity import no_longer_allowed
 from . import limits, payloads
 from .accounts import signed_in_as
 
@@ -42,6 +43,8 @@ class Connections:
     marking: bool = False
     #: each connection's allowance of voice signalling messages: (tokens left, when counted)
     signals: dict[str, tuple[float, float]] = field(default_factory=dict)
+    #: connections kept open after their person left, to show them the closing screen
+    kept: set[str] = field(default_factory=set)
 
 
 def live_connections() -> Connections:
@@ -128,6 +131,7 @@ def disconnect(*_reason):
     """A screen went away: the person is away once their last screen has gone."""
     connections = live_connections()
     connections.signals.pop(_sid(), None)
+    connections.kept.discard(_sid())
     caller = connections.callers.pop(_sid(), None)
     if caller is None or caller.participant_id is None:
         return
@@ -200,6 +204,7 @@ def beat_once(app, log=None) -> bool:
         held = {p for p, screens in connections.screens.items() if screens > 0}
         try:
             publish_safely(services.processes.beat(clock_now(), held))
+            _end_what_is_no_longer_allowed(connections)
         except Exception:
             db.session.rollback()
             if log is not None:
@@ -210,6 +215,19 @@ def beat_once(app, log=None) -> bool:
     if log is not None:
         log.worked()
     return True
+
+
+def _end_what_is_no_longer_allowed(connections: Connections) -> None:
+    """End this process's connections whose right to be here went while they were connected:
+    a person removed (or who left, but for the screen they left from), or a console hosting by
+    a sign-in that was disabled or signed out everywhere. The process where that happened ends
+    its own at once; this reaches the others' within a heartbeat."""
+    held = [(sid, caller) for sid, caller in connections.callers.items()]
+    ended = no_longer_allowed([caller for _sid, caller in held])
+    for position in sorted(ended):
+        sid = held[position][0]
+        if sid not in connections.kept:
+            end_connection(sid=sid, namespace="/")
 
 
 def resend_everything(app) -> None:
@@ -301,6 +319,7 @@ def leave(caller, _data):
     publish_safely(changes)
     socketio.emit("left", {"name": name}, to=host_channel(caller.session_id))
     # Their other screens go; this one stays to show them the closing screen.
+    live_connections().kept.add(_sid())
     _end_connections(lambda other: other.participant_id == participant_id, keep=_sid())
     return {}
 
