@@ -106,15 +106,15 @@ def checkpoint() -> bool:
     PostgreSQL: names never reach its log (the table is UNLOGGED), but a deleted row stays in
     the table's file until the space is reused. ``VACUUM FULL`` writes the live names to a new
     file and empties the old one at once. The table holds only running sessions' names, so
-    this takes milliseconds; it waits at most a second for its lock, and if it cannot have it
-    the sweep tries again within a minute.
+    this takes milliseconds; it waits at most 200 ms for its lock (readers queue behind it
+    meanwhile), and if it cannot have it the sweep tries again within a minute.
     """
     dialect = db.engine.dialect.name
     if dialect == "postgresql":
         with db.engine.connect() as connection:
             connection = connection.execution_options(isolation_level="AUTOCOMMIT")
             try:
-                connection.exec_driver_sql("SET lock_timeout = '1s'")
+                connection.exec_driver_sql("SET lock_timeout = '200ms'")
                 connection.exec_driver_sql("VACUUM FULL names")
             except OperationalError:
                 return False
