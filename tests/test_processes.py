@@ -166,3 +166,14 @@ def test_screens_on_another_process_of_someone_removed_are_closed_at_its_next_he
     )
     assert started.sockets["Dev"].is_connected(), "the screen Dev left from stays, for the end"
     assert started.sockets["Ada"].is_connected() and started.sockets["host"].is_connected()
+
+
+def test_a_server_alone_on_its_store_ticks_at_once_after_a_restart(app, clock):
+    """The one process on a SQLite store: its predecessor's lease does not make it wait."""
+    seconds = app.config["LEASE_SECONDS"]
+    with as_process(app, "before the restart"):
+        assert processes.lead(processes.TICKER, clock(), seconds)
+    with app.app_context():
+        assert not processes.lead(processes.TICKER, clock(), seconds)
+        processes.forget_others()
+        assert processes.lead(processes.TICKER, clock(), seconds)

@@ -78,8 +78,9 @@ def reap(now: float, timeout: float) -> Changes:
 
 
 def forget_others() -> Changes:
-    """Forget every other process at once: one process holding a SQLite store alone knows
-    nobody else is connected (they left with the processes that ended before it started)."""
+    """Forget every other process at once, and any lease one held: one process holding a SQLite
+    store alone knows nobody else is connected (they left with the processes that ended before
+    it started), and nobody else ticks."""
 
     def forget() -> None:
         others = select(store.table(ServerProcess).c.id).where(ServerProcess.id != me())
@@ -87,6 +88,8 @@ def forget_others() -> Changes:
         db.session.execute(
             delete(store.table(ServerProcess)).where(store.table(ServerProcess).c.id != me())
         )
+        # Nor does anyone else hold the ticker: it need not wait for the old lease to run out.
+        db.session.execute(delete(store.table(Lease)).where(Lease.holder != me()))
 
     store.attempt(forget, "Starting: try again.")
     return _mark_screenless_away()
