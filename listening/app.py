@@ -93,7 +93,16 @@ def create_app(test_config: dict | None = None) -> Flask:
         from .web.events import resend_everything
 
         realtime["client_manager"] = ResyncingRedisManager(
-            queue, lambda: resend_everything(app), channel="listening"
+            queue,
+            lambda: resend_everything(app),
+            channel="listening",
+            # An unreachable Redis is noticed in seconds, not at the system's TCP timeout, so a
+            # heartbeat or a tick that sends something never hangs on it for minutes.
+            redis_options={
+                "socket_connect_timeout": 2,
+                "socket_keepalive": True,
+                "health_check_interval": 15,
+            },
         )
     socketio.init_app(app, **realtime)
     engine_io = socketio.server.eio  # type: ignore[attr-defined]  # (the stubs lack .server)

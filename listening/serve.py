@@ -8,6 +8,7 @@ explicit limits: how many connections in all and from one address, and how long 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import sys
@@ -62,7 +63,7 @@ def start_beside(app, alone: bool) -> str | None:
     from .web.events import start_heartbeat
 
     with app.app_context():
-        services.processes.beat(now(), set())
+        services.processes.beat(now(), set)
         if alone:
             # The only process on this store: nobody is connected until they reconnect. With
             # several, the ticker's holder forgets a process once it stops beating.
@@ -120,10 +121,35 @@ def main(argv: list[str] | None = None) -> None:
             "(the link works once, for a day; a new one is printed at each start until then).",
             flush=True,
         )
-    if listener is not None:
-        _serve_eventlet(app, listener)
-    else:
-        _serve_other(app, args)
+    with stepping_down(app):
+        if listener is not None:
+            _serve_eventlet(app, listener)
+        else:
+            _serve_other(app, args)
+
+
+@contextlib.contextmanager
+def stepping_down(app):
+    """Stop politely on SIGTERM (a restart, an upgrade): give up the ticker's lease on the way
+    out, so another process takes it at once rather than when it runs out. The screens are left
+    to reconnect elsewhere, and this process to be given up when its beats stop, so nobody is
+    marked away for a restart they do not notice."""
+    import signal
+
+    def stop(_signal, _frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        from . import services
+
+        with app.app_context():
+            try:
+                services.processes.let_go(services.processes.TICKER)
+            except Exception:
+                app.logger.warning("could not give up the ticker's lease; it runs out by itself")
 
 
 def _upgrade() -> None:
@@ -251,7 +277,8 @@ def ticker_main(argv: list[str] | None = None) -> None:
     app = create_app({"ASYNC_MODE": "threading", "SCHEMA_TOOLS": False})
     _upgrade()
     print("listening ticker is running", flush=True)
-    ticker.run(app)
+    with stepping_down(app):
+        ticker.run(app)
 
 
 if __name__ == "__main__":

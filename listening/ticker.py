@@ -196,40 +196,60 @@ class Leader:
         return holds
 
 
+class ReapPace:
+    """When the holder of the lease next gives silent processes up.
+
+    Every heartbeat while the store works. But after this process (re)gains the lease, and after
+    a step of its own failed against the store, it waits a whole process timeout first: beats
+    the others could not write meanwhile are not silence, and giving them up would mark their
+    people away for nothing.
+    """
+
+    def __init__(self, app: Flask):
+        self.monotonic = app.config["MONOTONIC"]
+        self.every = app.config["HEARTBEAT_SECONDS"]
+        self.patience = app.config["PROCESS_TIMEOUT_SECONDS"]
+        self.next = self.monotonic()
+
+    def due(self) -> bool:
+        return self.monotonic() >= self.next
+
+    def ran(self, worked: bool) -> None:
+        self.next = self.monotonic() + (self.every if worked else self.patience)
+
+    def wait_a_timeout(self) -> None:
+        self.next = self.monotonic() + self.patience
+
+
 def run(app: Flask) -> None:
     """While this process holds the lease: sleep until the earliest deadline (or a write sets a
-    nearer one), then move due rooms on; notice a stepped clock, forget silent processes, and
+    nearer one), then move due rooms on; notice a stepped clock, give up silent processes, and
     sweep once a minute. Otherwise ask for the lease again now and then."""
     pace = Pace(app.config["TICK_SECONDS"])
     ticks, sweeps, reaps = QuietLog(), QuietLog(), QuietLog()
     watch = ClockWatch(app.config["CLOCK"], app.config["MONOTONIC"])
     alarm = wake.alarm(app)
     monotonic = app.config["MONOTONIC"]
-    leader = Leader(app)
-    next_sweep = next_reap = monotonic()
-    # Before giving any process up, let every one beat with the store reachable for a whole
-    # timeout: after this process (re)gains the lease, and after the store failed, beats that
-    # could not be written are not silence.
-    patience = app.config["PROCESS_TIMEOUT_SECONDS"]
+    leader, reaping = Leader(app), ReapPace(app)
+    next_sweep = monotonic()
     while True:
         if not leader.leads():
             socketio.sleep(leader.seconds / 3)
             watch.step()  # whatever the clock did meanwhile is not this process's to correct
-            next_reap = monotonic() + patience
+            reaping.wait_a_timeout()
             continue
         if monotonic() >= next_sweep:
             sweep_once(app, sweeps)
             next_sweep = monotonic() + SWEEP_EVERY
-        if monotonic() >= next_reap:
-            worked = reap_once(app, reaps)
-            next_reap = monotonic() + (app.config["HEARTBEAT_SECONDS"] if worked else patience)
+        if reaping.due():
+            reaping.ran(reap_once(app, reaps))
         wait = min(nap(app, pace), leader.seconds / 3)
         alarm.sleep(wait, app.config["CLOCK"]())
         correct_clock(app, watch)
         worked = tick_once(app, ticks)
         pace.after(worked)
         if not worked:
-            next_reap = monotonic() + patience
+            reaping.wait_a_timeout()
 
 
 def start(app: Flask) -> None:

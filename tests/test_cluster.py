@@ -189,6 +189,8 @@ def test_sixteen_people_finish_their_session_through_every_fault(cluster, tmp_pa
     down = requests.post(f"{url}/api/sessions/{made['code']}/join", json={"name": "Late"})
     assert down.status_code == 503 and down.json()["error"] == "unavailable", down.text
     assert "try again" in down.json()["message"]
+    health = requests.get(f"{url}/healthz")  # a page, through nginx: the app's own calm answer
+    assert health.status_code == 503 and health.json()["store"] == "cannot reach the database"
     refused = next(p for p in crowd if p.room["room"]["phase"] != "closed").finish()
     assert refused["error"] in ("unavailable", "stale"), refused  # (stale: not their turn)
     postgres.start()

@@ -12,12 +12,14 @@ from __future__ import annotations
 import contextlib
 
 import pytest
+from sqlalchemy import update
 
 from listening import services
-from listening.models import Screen, ServerProcess
+from listening.extensions import db
+from listening.models import Participant, Screen, ServerProcess
 from listening.realtime.publish import publish
 from listening.services import processes
-from listening.ticker import Leader, reap_once
+from listening.ticker import Leader, ReapPace, reap_once
 from listening.web.events import beat_once
 
 from .conftest import World
@@ -65,7 +67,7 @@ def test_a_process_that_stops_beating_is_given_up_and_its_people_marked_away(app
     started.sockets["Ada"].disconnect()
     with as_process(app, "killed"):
         publish(services.set_present(ada, True))
-        processes.beat(started.clock(), {ada})
+        processes.beat(started.clock(), lambda: {ada})
     assert member(started, "Ada")["present"] is True
     started.clock.advance(app.config["PROCESS_TIMEOUT_SECONDS"] - 1)
     assert beat_once(app)  # this process is alive
@@ -87,7 +89,7 @@ def test_someone_who_reconnects_to_another_process_before_the_reap_never_looks_a
     started.sockets["Ada"].disconnect()  # (as if this were the killed process's screen)
     with as_process(app, "killed"):
         publish(services.set_present(ada, True))
-        processes.beat(started.clock(), {ada})
+        processes.beat(started.clock(), lambda: {ada})
     started.connect("Ada")  # back, through the proxy, on this process
     started.clock.advance(app.config["PROCESS_TIMEOUT_SECONDS"] + 1)
     assert beat_once(app)
@@ -98,7 +100,7 @@ def test_someone_who_reconnects_to_another_process_before_the_reap_never_looks_a
 def test_a_process_given_up_while_only_cut_off_puts_its_screens_back_at_its_next_beat(app, started):
     started.clock.advance(app.config["PROCESS_TIMEOUT_SECONDS"] + 1)
     with as_process(app, "another"):  # another process's ticker no longer hears this one
-        processes.beat(started.clock(), set())
+        processes.beat(started.clock(), set)
         publish(processes.reap(started.clock(), app.config["PROCESS_TIMEOUT_SECONDS"]))
     assert connected(started) == 0
     assert beat_once(app), "the next heartbeat finds this process was forgotten"
@@ -127,10 +129,48 @@ def test_only_one_process_holds_the_ticker_and_another_takes_over_when_it_stops(
         assert not processes.lead(processes.TICKER, clock(), seconds), "it lost the lease"
 
 
-def test_a_ticker_that_cannot_reach_the_store_does_not_think_it_leads(app, monkeypatch):
+def test_a_ticker_that_cannot_reach_the_store_stops_thinking_it_leads(app, monkeypatch):
+    now = [0.0]
+    app.config["MONOTONIC"] = lambda: now[0]
     leader = Leader(app)
+    assert leader.leads() is True, "the first to ask holds the lease"
     monkeypatch.setattr(processes, "lead", _fails)
-    assert leader.leads() is False
+    now[0] += app.config["LEASE_SECONDS"] / 3
+    assert leader.leads() is False, "unsure is not leading: the lease runs out, someone takes it"
+
+
+def test_after_the_store_failed_silent_processes_are_given_up_only_a_whole_timeout_later(app):
+    now = [100.0]
+    app.config["MONOTONIC"] = lambda: now[0]
+    reaping = ReapPace(app)
+    assert reaping.due(), "a new holder looks at once"
+    reaping.ran(True)
+    now[0] += app.config["HEARTBEAT_SECONDS"]
+    assert reaping.due(), "then every heartbeat"
+    reaping.wait_a_timeout()  # a tick failed against the store: beats may have failed too
+    now[0] += app.config["PROCESS_TIMEOUT_SECONDS"] - 0.5
+    assert not reaping.due()
+    now[0] += 1
+    assert reaping.due()
+
+
+def test_a_process_that_stops_politely_lets_another_take_the_ticker_at_once(app, clock):
+    seconds = app.config["LEASE_SECONDS"]
+    with as_process(app, "stopping"):
+        assert processes.lead(processes.TICKER, clock(), seconds)
+        processes.let_go(processes.TICKER)
+    with as_process(app, "next"):
+        assert processes.lead(processes.TICKER, clock(), seconds), "no wait for it to run out"
+
+
+def test_a_heartbeat_marks_connected_again_someone_a_lost_race_marked_away(app, started):
+    ada = _pk(app, started, "Ada")
+    with app.app_context():  # as a disconnect on another process that read too early would
+        db.session.execute(update(Participant).where(Participant.id == ada).values(present=False))
+        db.session.commit()
+    assert beat_once(app)
+    with app.app_context():
+        assert db.session.get(Participant, ada).present is True
 
 
 def _fails(*_args, **_kwargs):

@@ -42,9 +42,15 @@ def wrote() -> None:
     seen.failing_since, seen.reason = None, ""
 
 
+#: PostgreSQL's codes for "try again": a deadlock broken, a serialization failure, a lock not had
+RETRY_CODES = ("40P01", "40001", "55P03")
+
+
 def locked(error: OperationalError) -> bool:
-    """Return whether a database error means only that another writer holds the lock now."""
-    return "is locked" in str(error.orig)
+    """Return whether a database error means only that another writer holds the lock now (or,
+    on PostgreSQL, broke a deadlock with this one): the write is simply tried again."""
+    code = getattr(error.orig, "pgcode", None) or getattr(error.orig, "sqlstate", None)
+    return code in RETRY_CODES or "is locked" in str(error.orig)
 
 
 def unavailable(error: Exception) -> Refused:

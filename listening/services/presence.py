@@ -38,6 +38,14 @@ def set_presence(participant_ids: list[int], present: bool) -> Changes:
     def write() -> tuple[list, Changes]:
         values: dict = {"present": present}
         which: ColumnElement[bool] = people.c.id.in_(participant_ids)
+        # Their rows first, locked in one order (PostgreSQL; SQLite has one writer anyway): a
+        # screen arriving on one process and the last going on another then take turns, and the
+        # second sees what the first wrote. Unlocked, a connect that found the person already
+        # present could commit its screen while a disconnect elsewhere, reading before it, marked
+        # them away for good.
+        db.session.execute(
+            select(people.c.id).where(which).order_by(people.c.id).with_for_update()
+        ).all()
         if present:
             # This process holds a screen of each (made known first, should it be new).
             db.session.execute(

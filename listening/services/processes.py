@@ -16,6 +16,8 @@ clocks kept in step (NTP), as the deadlines already do.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import delete, exists, select, update
 
 from ..changes import Changes
@@ -29,15 +31,19 @@ from .store import insert_missing, me
 TICKER = "ticker"
 
 
-def beat(now: float, screens: set[int]) -> Changes:
-    """Say this process is alive, and make the store's list of its screens match ``screens``
-    (the participants it holds a screen of now); return what changed for the rooms.
+def beat(now: float, held: Callable[[], set[int]]) -> Changes:
+    """Say this process is alive, and make the store's list of its screens match what it holds
+    (``held()``: the participants it has a screen of now); return what changed for the rooms.
 
     Usually one UPDATE and one small read. After this process was given up for dead, or a
-    presence write failed, it puts back what is missing and takes away what is not so.
+    presence write failed or lost a race, it puts back what is missing (marking those people
+    connected again) and takes away what is not so. What it holds is looked at before and after
+    the read, so a screen that came or went meanwhile is left to its own write.
     """
+    before = held()
+    screens, people = store.table(Screen), store.table(Participant)
 
-    def write() -> set[int]:
+    def write() -> tuple[set[int], set[int]]:
         alive = db.session.execute(
             update(store.table(ServerProcess))
             .where(store.table(ServerProcess).c.id == me())
@@ -45,13 +51,18 @@ def beat(now: float, screens: set[int]) -> Changes:
         )
         if alive.rowcount == 0:  # type: ignore[attr-defined]
             db.session.execute(insert_missing(ServerProcess, [{"id": me(), "beat_at": now}]))
-        return set(
-            db.session.scalars(select(Screen.participant_id).where(Screen.process_id == me())).all()
-        )
+        rows = db.session.execute(
+            select(screens.c.participant_id, people.c.present)
+            .join(people, people.c.id == screens.c.participant_id)
+            .where(screens.c.process_id == me())
+        ).all()
+        return {pid for pid, _present in rows}, {pid for pid, present in rows if not present}
 
-    stored = store.attempt(write, "The heartbeat tries again.")
+    stored, marked_away = store.attempt(write, "The heartbeat tries again.")
+    after = held()
     changes = Changes()
-    missing, extra = sorted(screens - stored), sorted(stored - screens)
+    missing = sorted(((before & after) - stored) | (marked_away & before & after))
+    extra = sorted(stored - before - after)
     if missing:
         changes.add(set_presence(missing, True))
     if extra:
@@ -142,13 +153,3 @@ def let_go(name: str) -> None:
         ),
         "Stopping.",
     )
-
-
-def leave() -> Changes:
-    """Take this process off the list as it stops politely: its screens go with it."""
-    db.session.execute(delete(store.table(Screen)).where(Screen.process_id == me()))
-    db.session.execute(
-        delete(store.table(ServerProcess)).where(store.table(ServerProcess).c.id == me())
-    )
-    db.session.commit()
-    return _mark_screenless_away()

@@ -194,14 +194,23 @@ def _beat_forever(app) -> None:
     log = QuietLog()
     while True:
         socketio.sleep(app.config["HEARTBEAT_SECONDS"])
-        beat_once(app, log)
+        try:
+            beat_once(app, log)
+        except Exception:  # pragma: no cover - beat_once catches its own; never stop beating
+            app.logger.exception("the heartbeat failed outside its own care")
 
 
 def beat_once(app, log=None) -> bool:
-    """Say this process is alive and mend the store's list of its screens; say if it worked."""
+    """Say this process is alive and mend the store's list of its screens; say if it worked.
+
+    Never raises: a heartbeat that stopped for good would have this process given up.
+    """
     with app.app_context():
         connections = live_connections()
-        held = {p for p, screens in connections.screens.items() if screens > 0}
+
+        def held() -> set[int]:
+            return {p for p, screens in list(connections.screens.items()) if screens > 0}
+
         try:
             publish_safely(services.processes.beat(clock_now(), held))
             _end_what_is_no_longer_allowed(connections)
@@ -222,7 +231,7 @@ def _end_what_is_no_longer_allowed(connections: Connections) -> None:
     a person removed (or who left, but for the screen they left from), or a console hosting by
     a sign-in that was disabled or signed out everywhere. The process where that happened ends
     its own at once; this reaches the others' within a heartbeat."""
-    held = [(sid, caller) for sid, caller in connections.callers.items()]
+    held = list(connections.callers.items())
     ended = no_longer_allowed([caller for _sid, caller in held])
     for position in sorted(ended):
         sid = held[position][0]
