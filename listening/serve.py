@@ -210,11 +210,16 @@ def _serve_eventlet(app, listener) -> None:
         wbufsize = 4096
 
     config = app.config
+    # Behind a proxy every connection comes from the proxy's address: the cap per address would
+    # cap the whole site, so the proxy limits per client instead (docs/nginx-listening.conf).
+    per_address = config["CONNECTIONS_PER_ADDRESS"]
+    if config["TRUSTED_PROXIES"]:
+        per_address = config["MAX_CONNECTIONS"]
     eventlet.wsgi.server(
         listener,
         app,
         protocol=LeanProtocol,
-        custom_pool=AddressPool(config["MAX_CONNECTIONS"], config["CONNECTIONS_PER_ADDRESS"]),
+        custom_pool=AddressPool(config["MAX_CONNECTIONS"], per_address),
         socket_timeout=config["IDLE_SECONDS"],
         keepalive=config["IDLE_SECONDS"],
         log_output=False,

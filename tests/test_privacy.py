@@ -173,3 +173,21 @@ def test_a_session_is_deleted_after_ninety_days_and_only_its_counts_are_kept(
         # log keeps a deleted session's code and times until it recycles the segment; names
         # never reach it (docs/security.md).
         assert started.code.encode() not in on_disk()
+
+
+def test_every_sweep_leaves_the_store_compacted_even_with_its_own_reads_open(
+    app, world, store, database_url, tmp_path, request
+):
+    """The sweep reads before it compacts; its own open read must not block the compaction
+    (it did: PostgreSQL's rewrite then waited on its own process and gave up every minute)."""
+    world.start(["Ottoline", "Wilbert"])
+    if store == "sqlite":
+        assert (tmp_path / "listening.sqlite-wal").stat().st_size > 0
+        assert sweep_once(app)
+        assert (tmp_path / "listening.sqlite-wal").stat().st_size == 0, "the log was emptied"
+        return
+    cluster = request.getfixturevalue("postgres")
+    name = database_url.rsplit("/", 1)[1]
+    before = cluster.sql("SELECT pg_relation_filenode('names')", name)
+    assert sweep_once(app)
+    assert cluster.sql("SELECT pg_relation_filenode('names')", name) != before, "rewritten"

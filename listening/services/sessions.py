@@ -116,8 +116,13 @@ def stop_repeating(session: ListeningSession, account_id: int) -> None:
 def open_session(
     session_id: int, ended: str = "This session has ended. Thank you for taking part."
 ) -> ListeningSession:
-    """Return the session, or refuse with the sentence ``ended`` if it has ended."""
-    session = db.session.get(ListeningSession, session_id)
+    """Return the session, or refuse with the sentence ``ended`` if it has ended.
+
+    Its row is locked until the write commits (PostgreSQL; SQLite has one writer anyway): every
+    write that reads it goes on to compare-and-set it, so two hundred people joining at once take
+    turns rather than all but one losing the race, trying again, and giving up as "busy".
+    """
+    session = db.session.get(ListeningSession, session_id, with_for_update=True)
     if session is None or session.status == SessionStatus.ENDED:
         raise Refused("ended", ended)
     return session

@@ -113,6 +113,9 @@ def checkpoint() -> bool:
     rewrite after that transaction ends. (The table must be owned by the app's database role,
     as the migrations make it; otherwise PostgreSQL skips the rewrite with a warning.)
     """
+    # End this database session's own transaction first: a read left open (the sweep's list of
+    # sessions) holds locks that the rewrite or the checkpoint would otherwise wait on forever.
+    db.session.commit()
     dialect = db.engine.dialect.name
     if dialect == "postgresql":
         # After the erasure has committed: whatever goes wrong here is the sweep's to retry,
