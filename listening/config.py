@@ -30,6 +30,9 @@ class Config:
     HEARTBEAT_SECONDS = float(os.environ.get("LISTENING_HEARTBEAT_SECONDS", "5"))
     #: a process silent this long is given up for dead: its screens stop counting as connected
     PROCESS_TIMEOUT_SECONDS = float(os.environ.get("LISTENING_PROCESS_TIMEOUT_SECONDS", "15"))
+    #: how many shares the ticker's work is split into, by room: several processes then move
+    #: rooms on side by side, each holding about as many shares as the others (1: one ticker)
+    TICKER_SHARES = int(os.environ.get("LISTENING_TICKER_SHARES", "1"))
     #: how long the ticker's lease lasts unrenewed: another process takes over within this
     LEASE_SECONDS = float(os.environ.get("LISTENING_LEASE_SECONDS", "5"))
     #: load Alembic for ``flask db …`` and upgrades (``serve`` upgrades in a child process and

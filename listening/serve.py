@@ -53,7 +53,7 @@ def patch_driver(mode: str) -> None:
         psycogreen.gevent.patch_psycopg()
 
 
-def start_beside(app, alone: bool) -> str | None:
+def start_beside(app, alone: bool, tick: bool = True) -> str | None:
     """Start what runs beside a serving app: say this process is alive (and, ``alone`` on its
     store, forget every other), then its heartbeat and its ticker. Return the first-run setup
     link's token, if no coordinator exists yet."""
@@ -70,7 +70,8 @@ def start_beside(app, alone: bool) -> str | None:
             publish(services.processes.forget_others())
         setup = services.accounts.setup_link()
     start_heartbeat(app)
-    ticker.start(app)
+    if tick:
+        ticker.start(app)
     return setup
 
 
@@ -147,7 +148,8 @@ def stepping_down(app):
 
         with app.app_context():
             try:
-                services.processes.let_go(services.processes.TICKER)
+                for number in range(app.config["TICKER_SHARES"]):
+                    services.processes.let_go(services.processes.share_lease(number))
             except Exception:
                 app.logger.warning("could not give up the ticker's lease; it runs out by itself")
 
@@ -281,6 +283,8 @@ def ticker_main(argv: list[str] | None = None) -> None:
 
     app = create_app({"ASYNC_MODE": "threading", "SCHEMA_TOOLS": False})
     _upgrade()
+    # It beats like a server (holding no screens), so it counts when shares are handed out.
+    start_beside(app, alone=False, tick=False)
     print("listening ticker is running", flush=True)
     with stepping_down(app):
         ticker.run(app)

@@ -24,6 +24,7 @@ from .changes import Changes
 from .clock import now as clock_now
 from .extensions import db, socketio
 from .realtime.publish import publish
+from .services.rooms import EVERY_ROOM, Share
 
 #: how often the sweep runs (stale sessions, leftover names, retention), in seconds
 SWEEP_EVERY = 60.0
@@ -117,9 +118,12 @@ def _step(app: Flask, work: Callable[[float], Changes], failed: str, log: QuietL
     return True
 
 
-def tick_once(app: Flask, log: QuietLog | None = None) -> bool:
-    """Move on every room that is due now, and send the new snapshots; say if it worked."""
-    return _step(app, services.tick_due, "ticker step failed", log or QuietLog())
+def tick_once(app: Flask, log: QuietLog | None = None, share: Share = EVERY_ROOM) -> bool:
+    """Move on every room (of this share) that is due now, and send the new snapshots; say if
+    it worked."""
+    return _step(
+        app, lambda now: services.tick_due(now, share), "ticker step failed", log or QuietLog()
+    )
 
 
 def sweep_once(app: Flask, log: QuietLog | None = None) -> bool:
@@ -133,7 +137,7 @@ def sweep_once(app: Flask, log: QuietLog | None = None) -> bool:
     )
 
 
-def nap(app: Flask, pace: Pace) -> float:
+def nap(app: Flask, pace: Pace, share: Share = EVERY_ROOM) -> float:
     """Return how long the ticker may sleep: until the earliest deadline, at most a while.
 
     While the store is failing, the backoff's wait instead (it cannot say when anything is due).
@@ -143,7 +147,7 @@ def nap(app: Flask, pace: Pace) -> float:
         return pace.wait
     with app.app_context():
         try:
-            earliest = services.next_deadline()
+            earliest = services.next_deadline(share)
         except Exception:
             db.session.rollback()
             return pace.wait
@@ -166,11 +170,12 @@ def reap_once(app: Flask, log: QuietLog | None = None) -> bool:
 
 
 class Leader:
-    """Whether this process holds the ticker's lease: asked for, and renewed, a third of the
-    way through it, so a holder that stops renewing is replaced within ``LEASE_SECONDS``."""
+    """Whether this process holds the ticker's lease (for one share of the rooms): asked for,
+    and renewed, a third of the way through it, so a holder that stops renewing is replaced
+    within ``LEASE_SECONDS`` and a third."""
 
-    def __init__(self, app: Flask):
-        self.app, self.log = app, QuietLog()
+    def __init__(self, app: Flask, share: Share = EVERY_ROOM):
+        self.app, self.log, self.share = app, QuietLog(), share
         self.seconds = app.config["LEASE_SECONDS"]
         self.holds, self.asked = False, -float("inf")
 
@@ -181,8 +186,10 @@ class Leader:
             return self.holds
         with self.app.app_context():
             try:
-                holds = services.processes.lead(
-                    services.processes.TICKER, clock_now(), self.seconds
+                number, shares = self.share
+                alive = 2 * self.app.config["HEARTBEAT_SECONDS"]
+                holds = services.processes.lead_share(
+                    number, shares, clock_now(), self.seconds, alive
                 )
             except Exception:
                 db.session.rollback()
@@ -191,7 +198,8 @@ class Leader:
             finally:
                 db.session.remove()
         if holds != self.holds:
-            self.app.logger.info("this process %s the ticker", "now runs" if holds else "left")
+            doing = "now runs" if holds else "left"
+            self.app.logger.info("this process %s the ticker (share %d of %d)", doing, *self.share)
         self.holds, self.asked = holds, monotonic()
         return holds
 
@@ -222,15 +230,26 @@ class ReapPace:
 
 
 def run(app: Flask) -> None:
-    """While this process holds the lease: sleep until the earliest deadline (or a write sets a
-    nearer one), then move due rooms on; notice a stepped clock, give up silent processes, and
-    sweep once a minute. Otherwise ask for the lease again now and then."""
+    """Run the ticker: one loop per share of the rooms (``TICKER_SHARES``, one by default),
+    each working only while this process holds that share's lease."""
+    shares = app.config["TICKER_SHARES"]
+    for number in range(1, shares):
+        socketio.start_background_task(_run_share, app, (number, shares))
+    _run_share(app, (0, shares))
+
+
+def _run_share(app: Flask, share: Share) -> None:
+    """While this process holds the share's lease: sleep until its earliest deadline (or, for
+    the first share, until a write here sets a nearer one), then move its due rooms on. The
+    first share's holder also notices a stepped clock, gives up silent processes, and sweeps
+    once a minute. Otherwise ask for the lease again now and then."""
+    first = share[0] == 0
     pace = Pace(app.config["TICK_SECONDS"])
     ticks, sweeps, reaps = QuietLog(), QuietLog(), QuietLog()
     watch = ClockWatch(app.config["CLOCK"], app.config["MONOTONIC"])
-    alarm = wake.alarm(app)
+    alarm = wake.alarm(app) if first else None
     monotonic = app.config["MONOTONIC"]
-    leader, reaping = Leader(app), ReapPace(app)
+    leader, reaping = Leader(app, share), ReapPace(app)
     next_sweep = monotonic()
     while True:
         if not leader.leads():
@@ -238,15 +257,18 @@ def run(app: Flask) -> None:
             watch.step()  # whatever the clock did meanwhile is not this process's to correct
             reaping.wait_a_timeout()
             continue
-        if monotonic() >= next_sweep:
+        if first and monotonic() >= next_sweep:
             sweep_once(app, sweeps)
             next_sweep = monotonic() + SWEEP_EVERY
-        if reaping.due():
+        if first and reaping.due():
             reaping.ran(reap_once(app, reaps))
-        wait = min(nap(app, pace), leader.seconds / 3)
-        alarm.sleep(wait, app.config["CLOCK"]())
-        correct_clock(app, watch)
-        worked = tick_once(app, ticks)
+        wait = min(nap(app, pace, share), leader.seconds / 3)
+        if alarm is not None:
+            alarm.sleep(wait, app.config["CLOCK"]())
+            correct_clock(app, watch)
+        else:
+            socketio.sleep(wait)
+        worked = tick_once(app, ticks, share)
         pace.after(worked)
         if not worked:
             reaping.wait_a_timeout()

@@ -34,6 +34,7 @@ SETTINGS = {
     "LISTENING_HEARTBEAT_SECONDS": "1",
     "LISTENING_PROCESS_TIMEOUT_SECONDS": "4",
     "LISTENING_LEASE_SECONDS": "2",
+    "LISTENING_TICKER_SHARES": "2",  # the rooms split between two tickers, as deploy.md says
     "LISTENING_AWAY_WAIT_SECONDS": "15",
     "LISTENING_TRUSTED_PROXIES": "1",
     "SECRET_KEY": "the same secret in every process of one site",
@@ -151,6 +152,11 @@ def test_sixteen_people_finish_their_session_through_every_fault(cluster, tmp_pa
             if room is None or person.room["version"] < stored[room["number"]] - slack:
                 return False
         return True
+
+    def share_holders() -> set[str]:
+        return {row[0] for row in query("SELECT holder FROM leases WHERE name LIKE 'ticker%'")}
+
+    wait_until(lambda: len(share_holders()) == 2, 10, "two processes share the ticker's work")
 
     # 1. Redis restarts: messages between the processes are lost while it is away; when it is
     #    back every server resends its screens what they may see now.

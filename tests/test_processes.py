@@ -217,3 +217,42 @@ def test_a_server_alone_on_its_store_ticks_at_once_after_a_restart(app, clock):
         assert not processes.lead(processes.TICKER, clock(), seconds)
         processes.forget_others()
         assert processes.lead(processes.TICKER, clock(), seconds)
+
+
+def _share(app, process_id: str, number: int, clock, shares: int = 2) -> bool:
+    alive = 2 * app.config["HEARTBEAT_SECONDS"]
+    with as_process(app, process_id):
+        return processes.lead_share(number, shares, clock(), app.config["LEASE_SECONDS"], alive)
+
+
+def _beat(app, *process_ids: str, clock) -> None:
+    for process_id in process_ids:
+        with as_process(app, process_id):
+            processes.beat(clock(), set)
+
+
+def test_two_processes_split_the_tickers_work_and_a_newcomer_gets_its_part(app, clock):
+    _beat(app, "a", clock=clock)
+    assert _share(app, "a", 0, clock) and _share(app, "a", 1, clock), "alone: both shares"
+    _beat(app, "b", clock=clock)  # a second process starts
+    assert not _share(app, "b", 1, clock), "still held"
+    clock.advance(1)
+    assert not _share(app, "a", 1, clock), "a holds more than its part while b holds none"
+    assert _share(app, "a", 0, clock), "and keeps the other"
+    assert _share(app, "b", 1, clock), "b takes the share a gave up"
+    clock.advance(1)
+    assert _share(app, "a", 0, clock) and _share(app, "b", 1, clock), "one each, renewed"
+    assert not _share(app, "a", 1, clock) and not _share(app, "b", 0, clock)
+
+
+def test_a_dead_processs_share_of_the_ticker_is_taken_over(app, clock):
+    seconds = app.config["LEASE_SECONDS"]
+    _beat(app, "a", "b", clock=clock)
+    assert _share(app, "a", 0, clock) and _share(app, "b", 1, clock)
+    clock.advance(seconds + 0.5)  # b was killed: its lease ran out, but it beat lately
+    _beat(app, "a", clock=clock)
+    assert _share(app, "a", 0, clock)
+    assert not _share(app, "a", 1, clock), "not before it was left a whole lease"
+    clock.advance(seconds)
+    _beat(app, "a", clock=clock)
+    assert _share(app, "a", 1, clock), "a takes it over"

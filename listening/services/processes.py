@@ -144,6 +144,56 @@ def lead(name: str, now: float, seconds: float) -> bool:
     return store.attempt(write, "The lease is asked for again.")
 
 
+def share_lease(number: int) -> str:
+    """Return the name of the lease for this share of the ticker's work (share 0: ``ticker``)."""
+    return TICKER if number == 0 else f"{TICKER}:{number}"
+
+
+def lead_share(number: int, shares: int, now: float, seconds: float, alive: float) -> bool:
+    """Take, renew or give up share ``number`` of ``shares`` of the ticker's work; return
+    whether this process holds it now.
+
+    With one share this is the one lease. With several, each living process (one that beat
+    within ``alive`` seconds) should hold about as many as the others: a process takes a free
+    share while it holds fewer than its part (the shares over the living processes, rounded up),
+    or any share left unrenewed for a whole lease (its holder is gone, whatever the parts say);
+    and one holding more than its part gives its highest share up while another living process
+    holds fewer, which then takes it. So a process that starts or comes back gets its part
+    within a few renewals, and a dead one's shares are taken within two leases.
+    """
+    name = share_lease(number)
+    if shares == 1:
+        return lead(name, now, seconds)
+    processes, leases = store.table(ServerProcess), store.table(Lease)
+    living = set(
+        db.session.scalars(select(processes.c.id).where(processes.c.beat_at >= now - alive))
+    ) | {me()}
+    held = db.session.execute(
+        select(leases.c.name, leases.c.holder, leases.c.until).where(
+            leases.c.name.in_([share_lease(n) for n in range(shares)])
+        )
+    ).all()
+    db.session.rollback()
+    part = -(-shares // len(living))
+    counts = {p: 0 for p in living}
+    for _name, holder, until in held:
+        if until >= now and holder in counts:
+            counts[holder] += 1
+    this = next(((holder, until) for n, holder, until in held if n == name), None)
+    if this is not None and this[0] == me() and this[1] >= now:
+        mine = sorted(int(n.partition(":")[2] or 0) for n, h, u in held if h == me() and u >= now)
+        short = any(count < part for p, count in counts.items() if p != me())
+        if counts[me()] > part and short and number == mine[-1]:
+            let_go(name)
+            return False
+        return lead(name, now, seconds)
+    free = this is None or this[1] < now
+    abandoned = this is None or this[1] < now - seconds
+    if free and (counts[me()] < part or abandoned):
+        return lead(name, now, seconds)
+    return False
+
+
 def let_go(name: str) -> None:
     """Give up the lease now (a process stopping politely), so another need not wait."""
     leases = store.table(Lease)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
 from .. import engine
 from ..changes import Changes
@@ -52,26 +52,37 @@ def _set_aside(row: Room, move: Move) -> Changes:
     return Changes()
 
 
-def tick_due(now: float) -> Changes:
-    """Move on every room whose deadline has passed, all in one transaction.
+#: (this share, how many shares): the ticker's part of the rooms, by room id (ticker.py)
+Share = tuple[int, int]
+EVERY_ROOM: Share = (0, 1)
+
+
+def _in(share: Share):
+    """Return the condition that a room is in this share of the rooms."""
+    number, shares = share
+    return true() if shares == 1 else (Room.id % shares) == number
+
+
+def tick_due(now: float, share: Share = EVERY_ROOM) -> Changes:
+    """Move on every room (of this share) whose deadline has passed, all in one transaction.
 
     If that fails for any reason but a store that cannot write (which would fail every room
     alike), each room is tried on its own, so one room's failure stops no other.
     """
     try:
-        return store.attempt(lambda: _tick_all(now), "The ticker tries again next tick.")
+        return store.attempt(lambda: _tick_all(now, share), "The ticker tries again next tick.")
     except Refused as refused:
         if refused.code == "unavailable":
             raise
     except Exception:
         db.session.rollback()
         current_app.logger.exception("could not move the due rooms on together; one by one")
-    return _tick_one_by_one(now)
+    return _tick_one_by_one(now, share)
 
 
-def _tick_all(now: float) -> Changes:
+def _tick_all(now: float, share: Share) -> Changes:
     changes = Changes()
-    for row in db.session.scalars(select(Room).where(Room.deadline <= now)).all():
+    for row in db.session.scalars(select(Room).where(Room.deadline <= now, _in(share))).all():
         state = row.engine_state()
         if state is None:
             _set_aside(row, engine.tick)
@@ -87,14 +98,14 @@ def _tick_all(now: float) -> Changes:
     return changes
 
 
-def next_deadline() -> float | None:
-    """Return the earliest deadline of any room, or None when no room is waiting on one."""
-    return db.session.scalar(select(func.min(Room.deadline)))
+def next_deadline(share: Share = EVERY_ROOM) -> float | None:
+    """Return the earliest deadline of any room (of this share), or None when none waits."""
+    return db.session.scalar(select(func.min(Room.deadline)).where(_in(share)))
 
 
-def _tick_one_by_one(now: float) -> Changes:
+def _tick_one_by_one(now: float, share: Share) -> Changes:
     changes = Changes()
-    due = db.session.scalars(select(Room.id).where(Room.deadline <= now)).all()
+    due = db.session.scalars(select(Room.id).where(Room.deadline <= now, _in(share))).all()
     for room_id in due:
         try:
             changes.add(change_room(room_id, engine.tick, now=now))
