@@ -45,6 +45,14 @@ into the temporary folder; the checkout is only read) instead of the working tre
 before and after a change can be measured the same way; each report gives a fingerprint of the
 app code that ran.
 
+``--processes 1,2`` runs the app, for each N listed, as N ``serve`` processes sharing one fresh
+PostgreSQL database, with a fresh Redis as their Socket.IO message queue and nginx in front
+(``docs/nginx-listening.conf``, as ``docs/deploy.md`` sets it up; the servers come from
+``tests/services.py``); every client request and screen goes through nginx, each screen with a
+random ``screen`` id for nginx to hash on, and N = 1 runs the same way so the baseline is fair.
+Server RSS, CPU and threads are then summed over the N processes; nginx's, PostgreSQL's and
+Redis's CPU are shown apart in the details. Without it nothing changes: one process on SQLite.
+
 Bounded: ``--time-limit`` for the whole matrix (runs that would not fit are skipped, and a
 watchdog ends everything 30 s after it), ``--run-limit`` for each run; servers are started
 with PR_SET_PDEATHSIG so they die with this script, and are stopped on every exit path.
@@ -101,7 +109,7 @@ HOST = "127.0.0.1"
 SERVER_SETTINGS = ("LISTENING_", "DATABASE_URL", "PORT", "SOCKETIO_MESSAGE_QUEUE", "SECRET_KEY")
 BASE_ENV = {k: v for k, v in os.environ.items() if not k.startswith(SERVER_SETTINGS)}
 #: every server process started, so the watchdog and every exit path can stop them
-RUNNING: list[Proc] = []
+RUNNING: list[Proc | Cluster] = []
 START = time.monotonic()
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 #: goals from the performance issue (seconds, counts, ratios)
@@ -174,7 +182,15 @@ def export_revision(rev: str, workdir: Path) -> Path:
 class Proc:
     """One server process: the app (``python -m listening serve``) or the bare server."""
 
-    def __init__(self, kind: str, mode: str, workdir: Path, args, per_session: int):
+    def __init__(
+        self,
+        kind: str,
+        mode: str,
+        workdir: Path,
+        args,
+        per_session: int,
+        cluster_env: dict[str, str] | None = None,
+    ):
         self.kind, self.mode = kind, mode
         self.cwd = args.app_source if kind == "app" else ROOT
         self.code = fingerprint(self.cwd) if kind == "app" else None
@@ -196,6 +212,8 @@ class Proc:
                 "SECRET_KEY": secrets.token_urlsafe(32),  # so nothing is written to instance/
                 **self.settings,
             }
+            if cluster_env is not None:  # one of a Cluster's processes (--processes)
+                self.env = {**BASE_ENV, **cluster_env, **self.settings}
         else:
             lo, hi = args.bare_interval
             self.cmd = [sys.executable, str(ROOT / "bench" / "bare_server.py")]
@@ -209,7 +227,7 @@ class Proc:
         #: the app's sign-in cookie, to send with each create (the bare server has no accounts)
         self.cookie: str | None = None
 
-    async def start(self, timeout: float = 60) -> Proc:
+    async def start(self, timeout: float = 60, sign_in: bool = True) -> Proc:
         with open(self.log_path, "ab") as out:
             self.process = subprocess.Popen(
                 self.cmd,
@@ -237,7 +255,7 @@ class Proc:
                 await conn.close()
             if status == 200:
                 log(f"{self.kind} server ({self.mode}) up on port {self.port}, pid {self.pid}")
-                if self.kind == "app":
+                if self.kind == "app" and sign_in:
                     await self.sign_in()
                 return self
             await asyncio.sleep(0.1)
@@ -314,6 +332,293 @@ def stop_everything() -> None:
             server.stop()
 
 
+# --------------------------------------------------------------------------- several processes
+
+
+#: nginx's connections (client and upstream sides both count): room for 2 per screen and more
+NGINX_CONNECTIONS = 16384
+#: each process's cap on connections from one address: behind nginx every connection comes
+#: from nginx's address, so the app's default (500) would cap each process at 500 screens
+CLUSTER_PER_ADDRESS = "5000"
+
+
+def services():
+    """``tests/services.py`` (throwaway PostgreSQL, Redis and nginx on loopback), imported only
+    when ``--processes`` asks for them (it imports pytest)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import tests.services
+
+    return tests.services
+
+
+def bench_nginx(backends: list[int]):
+    """``tests.services.Nginx`` with room for thousands of screens: its 4,096 connections are
+    two a screen (client and upstream side), too few past ~1,900 screens."""
+    svc = services()
+
+    class BenchNginx(svc.Nginx):
+        def __init__(self, backends: list[int], template: Path) -> None:
+            self.binary = shutil.which("nginx") or (
+                "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None
+            )
+            if self.binary is None:
+                raise RuntimeError("nginx is not installed (apt-get install nginx)")
+            self.folder = Path(tempfile.mkdtemp(prefix="listening-nginx-"))
+            (self.folder / "logs").mkdir()
+            (self.folder / "tmp").mkdir()
+            self.port = svc.free_port()
+            servers = "\n".join(
+                f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in backends
+            )
+            text = template.read_text()
+            for key, value in {"LISTEN": f"127.0.0.1:{self.port}", "SERVERS": servers}.items():
+                text = text.replace("{{" + key + "}}", value)
+            conf = self.folder / "nginx.conf"
+            conf.write_text(
+                "daemon off;\nworker_processes 1;\npid nginx.pid;\nerror_log logs/error.log warn;\n"
+                f"worker_rlimit_nofile {NGINX_CONNECTIONS + 1000};\n"
+                f"events {{ worker_connections {NGINX_CONNECTIONS}; }}\nhttp {{\n"
+                "  access_log off;\n"
+                "  client_body_temp_path tmp; proxy_temp_path tmp;\n"
+                "  fastcgi_temp_path tmp; uwsgi_temp_path tmp; scgi_temp_path tmp;\n"
+                f"{text}\n}}\n"
+            )
+            self.process = subprocess.Popen(
+                [self.binary, "-p", str(self.folder), "-c", str(conf)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,  # it logs to logs/error.log in its folder
+            )
+            svc.wait_for_port(self.port)
+
+    return BenchNginx(backends, ROOT / "docs" / "nginx-listening.conf")
+
+
+def children_of(pid: int) -> list[int]:
+    """The living child processes of a process (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def tree_cpu(pid: int | None) -> float:
+    """CPU seconds of a process, of its children it has reaped, and of its living children."""
+    if not pid:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    own = sum(int(fields[i]) for i in (11, 12, 13, 14)) / CLK_TCK
+    return own + sum(proc_cpu(child) for child in children_of(pid))
+
+
+def log_lines(path: Path, pattern: str) -> tuple[Counter, list[str]]:
+    """Count a log's lines by the level ``pattern`` finds in them; keep the first few."""
+    kinds: Counter = Counter()
+    first: list[str] = []
+    text = path.read_text(errors="replace") if path.exists() else ""
+    for line in text.splitlines():
+        found = re.search(pattern, line)
+        if not found:
+            continue
+        kinds[found.group(1)] += 1
+        short = line.strip()[:200]
+        if short not in first and len(first) < 4:
+            first.append(short)
+    return kinds, first
+
+
+class Cluster:
+    """``--processes N``: N app processes (``python -m listening serve``) on one fresh PostgreSQL
+    database, a fresh Redis as their message queue, and nginx in front (docs/nginx-listening.conf,
+    as docs/deploy.md sets it up); every client request and screen goes through nginx. To a run
+    it looks like one server: ``port`` is nginx's, and RSS, CPU and threads are summed over the
+    N processes."""
+
+    kind = "app"
+
+    def __init__(self, mode: str, workdir: Path, args, per_session: int, processes: int):
+        self.mode, self.workdir, self.args = mode, workdir, args
+        self.per_session, self.n = per_session, processes
+        self.code = fingerprint(args.app_source)
+        self.members: list[Proc] = []
+        self.pg = self.redis = self.nginx = None
+        self.port: int | None = None
+        self.cookie: str | None = None
+        self.stopped = False
+        self.lock = threading.Lock()
+        self.logs: dict[str, Path] = {}
+
+    def _keep(self, thing):
+        """Remember a started service; if stop() already ran (the watchdog), stop it too."""
+        if self.stopped:
+            with contextlib.suppress(Exception):
+                thing.close()
+            raise RuntimeError("stopped while starting")
+        return thing
+
+    async def start(self, timeout: float = 60) -> Cluster:
+        RUNNING.append(self)
+        svc = services()
+        try:
+            self.pg = self._keep(await asyncio.to_thread(svc.Postgres))
+            await asyncio.to_thread(self.pg.sql, "CREATE DATABASE bench")
+            self.redis = self._keep(await asyncio.to_thread(svc.Redis))
+        except BaseException as error:
+            if type(error).__name__ != "Skipped":  # pytest.skip: the service is not installed
+                raise
+            raise RuntimeError(f"cannot start PostgreSQL or Redis: {error}") from None
+        shared = {
+            "DATABASE_URL": f"{self.pg.url}/bench",
+            "SOCKETIO_MESSAGE_QUEUE": self.redis.url,
+            "LISTENING_TRUSTED_PROXIES": "1",
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "LISTENING_CONNECTIONS_PER_ADDRESS": CLUSTER_PER_ADDRESS,
+        }
+        self.members = [
+            Proc("app", self.mode, self.workdir, self.args, self.per_session, cluster_env=shared)
+            for _ in range(self.n)
+        ]
+        await asyncio.gather(*(m.start(timeout, sign_in=False) for m in self.members))
+        self.nginx = self._keep(await asyncio.to_thread(bench_nginx, self.ports))
+        self.port = self.nginx.port
+        deadline = time.monotonic() + 20
+        status = None
+        while time.monotonic() < deadline and status != 200:
+            conn = KeepAlive(self.port)
+            try:
+                status, _, _ = await conn.request("GET", "/healthz", timeout=2)
+            except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError, IndexError):
+                await asyncio.sleep(0.1)
+            finally:
+                await conn.close()
+        if status != 200:
+            raise RuntimeError(f"nginx in front of {self.ports} answered /healthz with {status}")
+        self.cookie = await make_account_and_sign_in(
+            self.port, self.members[0].env, self.members[0].cwd
+        )
+        log(
+            f"{self.n} app process(es) ({self.mode}) on ports {self.ports} (pids {self.pid}), "
+            f"PostgreSQL on {self.pg.port}, Redis on {self.redis.port}, nginx on {self.port}"
+        )
+        return self
+
+    @property
+    def ports(self) -> list[int]:
+        return [m.port for m in self.members]
+
+    @property
+    def pid(self) -> list[int]:
+        return [m.pid for m in self.members if m.process is not None]
+
+    def alive(self) -> bool:
+        return bool(self.members) and all(m.alive() for m in self.members)
+
+    def status(self) -> dict[str, int]:
+        """VmRSS, VmHWM (kB) and threads, summed over the processes (a peak is the sum of each
+        process's own peak, which need not have come at the same moment)."""
+        total: Counter = Counter()
+        for member in self.members:
+            total.update(member.status())
+        return dict(total)
+
+    def cpu(self) -> float:
+        return sum(m.cpu() for m in self.members)
+
+    def infra_cpu(self) -> dict[str, float]:
+        """CPU seconds so far of nginx, PostgreSQL (every backend) and Redis."""
+        postmaster = None
+        if self.pg is not None:
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                pidfile = self.pg.data / "postmaster.pid"
+                postmaster = int(pidfile.read_text().split("\n", 1)[0])
+        return {
+            "nginx": tree_cpu(self.nginx.process.pid if self.nginx else None),
+            "postgres": tree_cpu(postmaster),
+            "redis": tree_cpu(
+                self.redis.process.pid if self.redis and self.redis.process else None
+            ),
+        }
+
+    def breakdown(self) -> list[str]:
+        """Each process's port, RSS, peak, CPU and threads, now."""
+        out = []
+        for m in self.members:
+            st = m.status()
+            out.append(
+                f":{m.port} RSS {mb(st.get('VmRSS'))} MB (peak {mb(st.get('VmHWM'))}), "
+                f"CPU {m.cpu():.1f} s, {st.get('Threads', '?')} threads"
+                + ("" if m.alive() else " **not running**")
+            )
+        return out
+
+    def screens_held(self) -> str:
+        """How many people's screens each process holds, and how many processes are known, as
+        the database records them."""
+        if self.pg is None:
+            return "?"
+        held = self.pg.sql(
+            "SELECT count(*) FROM screens GROUP BY process_id ORDER BY 1 DESC", "bench"
+        ).split()
+        known = self.pg.sql("SELECT count(*) FROM processes", "bench")
+        leases = self.pg.sql("SELECT count(*) FROM leases", "bench")
+        return f"{' / '.join(held) or 'none'} (processes recorded: {known}; leases: {leases})"
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopped = True
+            for member in self.members:
+                if member.alive():
+                    with contextlib.suppress(Exception):
+                        member.process.terminate()
+            for member in self.members:
+                with contextlib.suppress(Exception):
+                    member.stop()
+            # keep the services' logs in the work folder (--keep keeps them)
+            for name, service, path in (
+                ("nginx", self.nginx, "logs/error.log"),
+                ("postgres", self.pg, "server.log"),
+            ):
+                if service is not None and name not in self.logs:
+                    target = self.workdir / f"{name}-{service.port}.log"
+                    with contextlib.suppress(OSError):
+                        shutil.copyfile(service.folder / path, target)
+                    self.logs[name] = target
+            for service in (self.nginx, self.redis, self.pg):
+                if service is not None:
+                    with contextlib.suppress(Exception):
+                        service.close()
+            self.nginx = self.redis = self.pg = None
+
+    def problems(self) -> tuple[Counter, list[str]]:
+        """The processes' logs together (see ``Proc.problems``); each line names its port."""
+        kinds: Counter = Counter()
+        first: list[str] = []
+        for member in self.members:
+            more, lines = member.problems()
+            kinds.update(more)
+            first += [f":{member.port} {line}" for line in lines]
+        return kinds, first[:8]
+
+    def service_problems(self) -> dict[str, tuple[Counter, list[str]]]:
+        """nginx's error log (warn and worse) and PostgreSQL's log (WARNING and worse)."""
+        found = {}
+        if "nginx" in self.logs:
+            found["nginx"] = log_lines(self.logs["nginx"], r"\[(warn|error|crit|alert|emerg)\]")
+        if "postgres" in self.logs:
+            found["postgres"] = log_lines(self.logs["postgres"], r"\b(WARNING|ERROR|FATAL|PANIC):")
+        return found
+
+
 # --------------------------------------------------------------------------- raw HTTP (asyncio)
 
 
@@ -365,8 +670,12 @@ class Screen(asyncio.Protocol):
     def connection_made(self, transport) -> None:
         self.transport = transport
         key = base64.b64encode(os.urandom(16)).decode()
+        # behind nginx, a page's random screen id, which nginx spreads the screens over by
+        query = "EIO=4&transport=websocket"
+        if self.run.processes:
+            query += f"&screen={secrets.token_hex(8)}"
         transport.write(
-            f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {HOST}\r\n"
+            f"GET /socket.io/?{query} HTTP/1.1\r\nHost: {HOST}\r\n"
             "Upgrade: websocket\r\nConnection: Upgrade\r\n"
             f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
         )
@@ -565,6 +874,7 @@ class Stretch:
         self.server0 = run.server.cpu() if run.server else 0.0
         self.client0 = time.process_time()
         self.machine0 = machine_busy()
+        self.infra0 = run.server.infra_cpu() if isinstance(run.server, Cluster) else None
         self.bytes0 = Counter(run.bytes)
         self.msgs0 = Counter(run.msgs)
         self.result: dict | None = None
@@ -590,6 +900,9 @@ class Stretch:
             "bytes": +received,
             "msgs": +messages,
         }
+        if self.infra0 is not None:  # nginx, PostgreSQL, Redis (part of others_cpu)
+            now = run.server.infra_cpu()
+            self.result["infra_cpu"] = {k: now[k] - self.infra0.get(k, 0.0) for k in now}
         return self.result
 
 
@@ -598,13 +911,17 @@ class Run:
 
     kind = "?"
 
-    def __init__(self, args, mode: str, spec: tuple[int, int], workdir: Path):
+    def __init__(
+        self, args, mode: str, spec: tuple[int, int], workdir: Path, processes: int | None = None
+    ):
         self.args, self.mode, self.workdir = args, mode, workdir
+        #: --processes: this many app processes behind nginx (None: one, on SQLite, no nginx)
+        self.processes = processes
         self.sessions, self.per_session = spec
         self.people = self.sessions * self.per_session
         self.loop = asyncio.get_running_loop()
         self.rng = random.Random(args.seed)
-        self.server: Proc | None = None
+        self.server: Proc | Cluster | None = None
         self.persons: list[Screen] = []
         self.hosts: list[Screen] = []
         self.bytes: Counter = Counter()
@@ -866,6 +1183,8 @@ class Run:
             self.stretches["session"] = self.session_stretch.close()
         if self.server is not None:
             status = self.server.status()
+            if isinstance(self.server, Cluster):
+                self.m["members"] = self.server.breakdown()
             self.m["rss_peak"] = status.get("VmHWM")
             self.m["server_threads"] = status.get("Threads")
             self.m["server_cpu_total"] = self.server.cpu()
@@ -883,6 +1202,8 @@ class Run:
         await asyncio.sleep(0)
         if self.server is not None:
             self.m["log"] = self.server.problems()
+            if isinstance(self.server, Cluster):
+                self.m["service_logs"] = self.server.service_problems()
         self.analyse()
 
     def analyse(self) -> None:
@@ -951,7 +1272,10 @@ class AppRun(Run):
 
     async def go(self) -> None:
         args = self.args
-        self.server = Proc("app", self.mode, self.workdir, args, self.per_session)
+        if self.processes:
+            self.server = Cluster(self.mode, self.workdir, args, self.per_session, self.processes)
+        else:
+            self.server = Proc("app", self.mode, self.workdir, args, self.per_session)
         self.m["code"] = self.server.code
         await self.server.start()
         self.tasks.append(asyncio.ensure_future(self.watch()))
@@ -1012,6 +1336,11 @@ class AppRun(Run):
                 f"not {[expected[h.code] for h in self.hosts]}; started anyway"
             )
         self.m["settle_s"] = time.monotonic() - began
+        if isinstance(self.server, Cluster):
+            try:
+                self.m["screens_held"] = await asyncio.to_thread(self.server.screens_held)
+            except (subprocess.SubprocessError, OSError) as error:
+                self.m["screens_held"] = f"not read: {error}"
         await asyncio.sleep(1.0)
         log(f"app {self.mode} {self.people}: everyone present; measuring clock offsets")
         await self.clock_sync()
@@ -1058,7 +1387,10 @@ class AppRun(Run):
                 pool.put_nowait(conn)
             took.append(self.loop.time() - sent)
             from_schedule.append(self.loop.time() - scheduled)
-            statuses[status] += 1
+            if status != 201 and self.processes and isinstance(body, dict) and body.get("error"):
+                statuses[f"{status} {body['error']}"] += 1  # which refusal, behind nginx
+            else:
+                statuses[status] += 1
             if status == 201 and isinstance(body, dict) and "token" in body:
                 index = len(self.persons)
                 screen = Screen(
@@ -1140,8 +1472,9 @@ class BareRun(Run):
 
 async def measured(run: Run, limit: float) -> Run:
     """Run one server to the end or to its time limit, and always clean up."""
+    shape = f", {run.processes} process(es) behind nginx" if run.processes else ""
     log(
-        f"{run.kind} {run.mode} {run.people} ({run.sessions}×{run.per_session}): "
+        f"{run.kind} {run.mode} {run.people} ({run.sessions}×{run.per_session}{shape}): "
         f"starting, at most {limit:.0f} s"
     )
     began = time.monotonic()
@@ -1161,7 +1494,7 @@ async def measured(run: Run, limit: float) -> Run:
             if run.server is not None:
                 run.server.stop()
     run.m["run_s"] = time.monotonic() - began
-    log(f"{run.kind} {run.mode} {run.people}: done in {run.m['run_s']:.1f} s")
+    log(f"{run.kind} {run.mode} {run.people}{shape}: done in {run.m['run_s']:.1f} s")
     return run
 
 
@@ -1413,9 +1746,12 @@ def detail_lines(run: Run, args) -> list[str]:
         for (role, event), v in stretch["bytes"].items():
             by_event[f"{role} {event}"] += v
         top = ", ".join(f"{k} {v / 1024:.0f} kB" for k, v in by_event.most_common(5))
+        infra = stretch.get("infra_cpu")
+        among = " (" + ", ".join(f"{k} {v:.1f} s" for k, v in infra.items()) + ")" if infra else ""
         lines.append(
             f"{name} ({wall:.1f} s): CPU server {stretch['server_cpu']:.1f} s, client "
-            f"{stretch['client_cpu']:.1f} s, other processes {stretch['others_cpu']:.1f} s; "
+            f"{stretch['client_cpu']:.1f} s, other processes {stretch['others_cpu']:.1f} s"
+            f"{among}; "
             f"client loop lag p99 {ms(stretch['lag_p99'])} ms; received "
             f"{sum(stretch['msgs'].values()) / wall:.0f} messages/s, "
             f"{sum(by_event.values()) / wall / 1024:.0f} kB/s ({top})"
@@ -1428,6 +1764,16 @@ def detail_lines(run: Run, args) -> list[str]:
             f"server {alive} at the end ({get('server_threads', '?')} threads); its log apart "
             f"from startup lines: {counts(kinds)}{shown}"
         )
+    if "members" in m:
+        lines.append("each process at the end: " + "; ".join(m["members"]))
+    if "screens_held" in m:
+        lines.append(
+            "people's screens each process held when everyone was present (the database's "
+            f"`screens`): {m['screens_held']}"
+        )
+    for name, (kinds, first) in (get("service_logs") or {}).items():
+        shown = "; first lines: " + " / ".join(f"`{line}`" for line in first) if first else ""
+        lines.append(f"{name}'s log: {counts(kinds)}{shown}")
     return lines
 
 
@@ -1482,8 +1828,31 @@ def render(args, plan, results: dict, skipped: list[str], began_load: float, ela
             **args.server_env,
         }.items()
     )
+    if args.processes:
+        out.append(
+            f"**Several processes** (`--processes {','.join(map(str, args.processes))}`): for "
+            "each run, N fresh `python -m listening serve` processes on one fresh PostgreSQL "
+            "database (a cluster of its own), a fresh Redis as their Socket.IO message queue, and "
+            "nginx in front (docs/nginx-listening.conf, one worker); every HTTP request and "
+            "screen of the client goes through nginx, each screen with its own random `screen` "
+            "id, which nginx hashes on. N = 1 runs the same way. Each process has "
+            "`LISTENING_TRUSTED_PROXIES=1`, the same `SECRET_KEY`, and "
+            f"`LISTENING_CONNECTIONS_PER_ADDRESS={CLUSTER_PER_ADDRESS}` (every connection reaches "
+            "a process from nginx's address, so the default 500 would cap each process at 500 "
+            "connections). **Server RSS, CPU and threads are sums over the N processes** (the "
+            "peak is the sum of each process's own VmHWM, which need not have coincided); "
+            "nginx, PostgreSQL and Redis count among *other processes* (split out in the "
+            "details)."
+        )
+        out.append("")
     out.append(
-        f"App: a fresh server and SQLite database per run, {app_env}. Sessions of "
+        "App: "
+        + (
+            "N processes as above"
+            if args.processes
+            else "a fresh server and SQLite database per run"
+        )
+        + f", {app_env}. Sessions of "
         f"{args.rounds} round(s), turns of {lo:g}–{hi:g} s (spread over the sessions), silence "
         f"{args.silence:g} s, grace {args.grace:g} s; rooms formed by the app (8 a room). "
         "Join storm "
@@ -1509,7 +1878,7 @@ def render(args, plan, results: dict, skipped: list[str], began_load: float, ela
     )
     out.append("")
     verdicts = []
-    for mode in args.modes:
+    for mode, _mode, _processes in variants(args):
         rows = [(spec, *results[(mode, spec)]) for spec in args.counts if (mode, spec) in results]
         if not rows:
             continue
@@ -1559,7 +1928,7 @@ def render(args, plan, results: dict, skipped: list[str], began_load: float, ela
         out.append("Not run, for lack of time: " + "; ".join(skipped) + ".")
     out.append("")
     out.append("## Details of each run\n")
-    for mode in args.modes:
+    for mode, _mode, _processes in variants(args):
         for spec in args.counts:
             if (mode, spec) in results:
                 out.append(details(mode, spec, *results[(mode, spec)], args))
@@ -1637,6 +2006,13 @@ def options(argv: list[str] | None) -> argparse.Namespace:
         "--per-session", type=int, default=200, help="people a session, for plain counts"
     )
     what.add_argument("--no-bare", action="store_true", help="run the app only")
+    what.add_argument(
+        "--processes",
+        default=None,
+        help="run the app as N processes on PostgreSQL with a Redis message queue behind "
+        "nginx, for each N in this list (e.g. 1,2; N=1 the same way, for a fair baseline); RSS "
+        "and CPU are summed over the processes. Without it: one process on SQLite, no nginx",
+    )
     what.add_argument(
         "--app-rev",
         default=None,
@@ -1747,6 +2123,13 @@ def options(argv: list[str] | None) -> argparse.Namespace:
         args.bare_interval = parse_range(args.bare_interval)
     except ValueError as error:
         parser.error(str(error))
+    if args.processes is not None:
+        try:
+            args.processes = [int(n) for n in args.processes.split(",") if n.strip()]
+        except ValueError:
+            parser.error(f"--processes wants numbers such as 1,2, not {args.processes!r}")
+        if not args.processes or min(args.processes) < 1:
+            parser.error("--processes wants numbers of 1 or more")
     env = {}
     for item in args.server_env:
         key, sep, value = item.partition("=")
@@ -1765,14 +2148,28 @@ def estimate(args, spec: tuple[int, int]) -> float:
     per_turn = args.silence + turn * (args.press_share * (wlo + whi) / 2 + 1 - args.press_share)
     per_turn += (1 - args.press_share) * args.grace
     app = 10 + people / args.join_rate + 8 + args.rounds * args.room_size * per_turn + 8
+    if args.processes:  # PostgreSQL, Redis and nginx to start and stop
+        app += 15
     bare = 0 if args.no_bare else 8 + people / args.join_rate + 5 + args.bare_seconds + 6
     return app + bare
 
 
+def variants(args) -> list[tuple[str, str, int | None]]:
+    """(label, async mode, processes), in the order they run: each mode alone (one process on
+    SQLite, without --processes), or each mode with each count of --processes."""
+    if not args.processes:
+        return [(mode, mode, None) for mode in args.modes]
+    return [
+        (f"{mode}, {n} process{'es' if n > 1 else ''}", mode, n)
+        for mode in args.modes
+        for n in args.processes
+    ]
+
+
 async def run_all(args, workdir: Path, results: dict, skipped: list[str], deadline: float) -> None:
-    for mode in args.modes:
+    for variant, mode, processes in variants(args):
         for spec in args.counts:
-            label = f"{mode} {spec_label(spec, args.room_size)}"
+            label = f"{variant} {spec_label(spec, args.room_size)}"
             left = deadline - time.monotonic()
             if left < estimate(args, spec) + 10:
                 skipped.append(
@@ -1780,8 +2177,10 @@ async def run_all(args, workdir: Path, results: dict, skipped: list[str], deadli
                 )
                 log(f"skipping {label}: not enough time left")
                 continue
-            app = await measured(AppRun(args, mode, spec, workdir), min(args.run_limit, left - 5))
-            results[(mode, spec)] = (app, None)
+            app = await measured(
+                AppRun(args, mode, spec, workdir, processes), min(args.run_limit, left - 5)
+            )
+            results[(variant, spec)] = (app, None)
             if not args.no_bare:
                 left = deadline - time.monotonic()
                 if left < 20:
@@ -1790,7 +2189,7 @@ async def run_all(args, workdir: Path, results: dict, skipped: list[str], deadli
                 bare = await measured(
                     BareRun(args, mode, spec, workdir), min(args.run_limit, left - 5)
                 )
-                results[(mode, spec)] = (app, bare)
+                results[(variant, spec)] = (app, bare)
 
 
 def main(argv: list[str] | None = None) -> int:
