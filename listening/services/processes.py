@@ -6,9 +6,12 @@ which one moves rooms on.
   for dead while it was only cut off). A process silent for ``PROCESS_TIMEOUT_SECONDS`` is
   forgotten by whoever holds the ticker's lease: its screens go, and anyone left with no
   screen anywhere is marked away, so the rooms stop waiting for a crashed process's people.
-- **One ticker.** The ticker's lease names one holder until a time; the holder renews it, and
-  when it stops (killed, frozen, cut off) another process takes it once it has run out. Rooms
-  move on by compare-and-set, so even two tickers in the moment of a takeover move a room once.
+- **One ticker (per share).** The ticker's lease names one holder until a time; the holder
+  renews it, and when it stops (killed, frozen, cut off) another process takes it once it has
+  run out. With ``TICKER_SHARES`` above one, the rooms are split by id and each share has a
+  lease of its own, handed out so each living process holds about as many (``lead_share``).
+  Rooms move on by compare-and-set, so even two tickers in the moment of a takeover move a
+  room once.
 
 Times are the app's clock (seconds since the epoch): processes on several machines need their
 clocks kept in step (NTP), as the deadlines already do.
@@ -27,7 +30,7 @@ from . import store
 from .presence import set_presence
 from .store import insert_missing, me
 
-#: the ticker's lease
+#: the ticker's lease (for its first share, whose holder also sweeps and gives processes up)
 TICKER = "ticker"
 
 
