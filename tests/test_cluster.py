@@ -234,3 +234,44 @@ def test_sixteen_people_finish_their_session_through_every_fault(cluster, tmp_pa
     for person in crowd:
         person.close()
     host.sio.disconnect()
+
+
+@pytest.mark.browser
+def test_browsers_through_nginx_use_websockets_and_carry_on_when_their_server_is_killed(
+    cluster, browser
+):
+    """Real pages through the proxy: a WebSocket each (a Host header without its port made
+    every WebSocket fail the Origin check, and pages quietly fell back to long-polling), and
+    a server killed mid-turn is not noticed beyond a moment's "Reconnecting"."""
+    from playwright.sync_api import expect
+
+    from .browser import Screens, heading, join
+
+    url, web = cluster["nginx"].url, cluster["servers"]
+    made = create_session(url, web[1].host(), title="Through nginx", turn_seconds=60)
+    screens = Screens(browser, url)
+    try:
+        pages = {name: screens.open(phone=name == "Ben") for name in ("Ada", "Ben")}
+        frames = {name: [] for name in pages}
+        for name, page in pages.items():
+            page.on(
+                "websocket",
+                lambda socket, name=name: socket.on(
+                    "framereceived", lambda frame, name=name: frames[name].append(frame)
+                ),
+            )
+            join(page, made["participant_url"], name)
+        host = Host(url, made["code"], made["host_key"])
+        host.connect()
+        assert host.send("start")["ok"]
+        expect(heading(pages["Ada"])).to_have_text("You are speaking", timeout=10_000)
+        expect(heading(pages["Ben"])).to_have_text("Listening to Ada")
+        assert all(frames[name] for name in pages), "every page hears the server by WebSocket"
+
+        web[0].kill()  # whichever pages it held reconnect through nginx to the other
+        pages["Ada"].get_by_role("button", name="I've finished").click()
+        expect(heading(pages["Ada"])).to_have_text("Listening to Ben", timeout=15_000)
+        expect(heading(pages["Ben"])).to_have_text("You are speaking", timeout=15_000)
+        host.sio.disconnect()
+    finally:
+        screens.close()
