@@ -337,9 +337,6 @@ def stop_everything() -> None:
 
 #: nginx's connections (client and upstream sides both count): room for 2 per screen and more
 NGINX_CONNECTIONS = 16384
-#: each process's cap on connections from one address: behind nginx every connection comes
-#: from nginx's address, so the app's default (500) would cap each process at 500 screens
-CLUSTER_PER_ADDRESS = "5000"
 
 
 def services():
@@ -353,45 +350,11 @@ def services():
 
 
 def bench_nginx(backends: list[int]):
-    """``tests.services.Nginx`` with room for thousands of screens: its 4,096 connections are
-    two a screen (client and upstream side), too few past ~1,900 screens."""
-    svc = services()
-
-    class BenchNginx(svc.Nginx):
-        def __init__(self, backends: list[int], template: Path) -> None:
-            self.binary = shutil.which("nginx") or (
-                "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None
-            )
-            if self.binary is None:
-                raise RuntimeError("nginx is not installed (apt-get install nginx)")
-            self.folder = Path(tempfile.mkdtemp(prefix="listening-nginx-"))
-            (self.folder / "logs").mkdir()
-            (self.folder / "tmp").mkdir()
-            self.port = svc.free_port()
-            servers = "\n".join(
-                f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in backends
-            )
-            text = template.read_text()
-            for key, value in {"LISTEN": f"127.0.0.1:{self.port}", "SERVERS": servers}.items():
-                text = text.replace("{{" + key + "}}", value)
-            conf = self.folder / "nginx.conf"
-            conf.write_text(
-                "daemon off;\nworker_processes 1;\npid nginx.pid;\nerror_log logs/error.log warn;\n"
-                f"worker_rlimit_nofile {NGINX_CONNECTIONS + 1000};\n"
-                f"events {{ worker_connections {NGINX_CONNECTIONS}; }}\nhttp {{\n"
-                "  access_log off;\n"
-                "  client_body_temp_path tmp; proxy_temp_path tmp;\n"
-                "  fastcgi_temp_path tmp; uwsgi_temp_path tmp; scgi_temp_path tmp;\n"
-                f"{text}\n}}\n"
-            )
-            self.process = subprocess.Popen(
-                [self.binary, "-p", str(self.folder), "-c", str(conf)],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,  # it logs to logs/error.log in its folder
-            )
-            svc.wait_for_port(self.port)
-
-    return BenchNginx(backends, ROOT / "docs" / "nginx-listening.conf")
+    """``tests.services.Nginx`` with room for thousands of screens: 4,096 connections are two a
+    screen (client and upstream side), too few past ~1,900 screens."""
+    return services().Nginx(
+        backends, ROOT / "docs" / "nginx-listening.conf", connections=NGINX_CONNECTIONS
+    )
 
 
 def children_of(pid: int) -> list[int]:
@@ -482,7 +445,6 @@ class Cluster:
             "SOCKETIO_MESSAGE_QUEUE": self.redis.url,
             "LISTENING_TRUSTED_PROXIES": "1",
             "SECRET_KEY": secrets.token_urlsafe(32),
-            "LISTENING_CONNECTIONS_PER_ADDRESS": CLUSTER_PER_ADDRESS,
         }
         self.members = [
             Proc("app", self.mode, self.workdir, self.args, self.per_session, cluster_env=shared)
@@ -1836,10 +1798,8 @@ def render(args, plan, results: dict, skipped: list[str], began_load: float, ela
             "nginx in front (docs/nginx-listening.conf, one worker); every HTTP request and "
             "screen of the client goes through nginx, each screen with its own random `screen` "
             "id, which nginx hashes on. N = 1 runs the same way. Each process has "
-            "`LISTENING_TRUSTED_PROXIES=1`, the same `SECRET_KEY`, and "
-            f"`LISTENING_CONNECTIONS_PER_ADDRESS={CLUSTER_PER_ADDRESS}` (every connection reaches "
-            "a process from nginx's address, so the default 500 would cap each process at 500 "
-            "connections). **Server RSS, CPU and threads are sums over the N processes** (the "
+            "`LISTENING_TRUSTED_PROXIES=1` (so the per-address cap is left to nginx) and the same "
+            "`SECRET_KEY`. **Server RSS, CPU and threads are sums over the N processes** (the "
             "peak is the sum of each process's own VmHWM, which need not have coincided); "
             "nginx, PostgreSQL and Redis count among *other processes* (split out in the "
             "details)."

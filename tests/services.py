@@ -165,7 +165,7 @@ class Nginx:
     """nginx as the site's reverse proxy: WebSockets passed through, one screen kept on one
     process (by the ``screen`` query parameter), and a dead process's screens sent on."""
 
-    def __init__(self, backends: list[int], template: Path) -> None:
+    def __init__(self, backends: list[int], template: Path, connections: int = 4096) -> None:
         self.binary = shutil.which("nginx") or (
             "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None
         )
@@ -183,7 +183,8 @@ class Nginx:
         conf = self.folder / "nginx.conf"
         conf.write_text(
             "daemon off;\nworker_processes 1;\npid nginx.pid;\nerror_log logs/error.log warn;\n"
-            "events { worker_connections 4096; }\nhttp {\n"
+            f"worker_rlimit_nofile {connections + 1000};\n"
+            f"events {{ worker_connections {connections}; }}\nhttp {{\n"
             "  access_log off;\n"
             "  client_body_temp_path tmp; proxy_temp_path tmp;\n"
             "  fastcgi_temp_path tmp; uwsgi_temp_path tmp; scgi_temp_path tmp;\n"
