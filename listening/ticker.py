@@ -2,8 +2,9 @@
 
 Deadlines are data in the store, so the ticker remembers nothing: it asks which rooms are due,
 applies the engine's ``tick`` with a compare-and-set, and publishes.  Every process may run
-it; a lease in the store (``services.processes``) lets one at a time do the work, and another
-takes over within ``LEASE_SECONDS`` when the holder dies. Should two ever overlap, a room still
+it; a lease in the store (``services.processes``) lets one at a time do the work (or each
+share of the rooms, with ``TICKER_SHARES``), and another takes over within ``LEASE_SECONDS``
+and a third when the holder dies. Should two ever overlap, a room still
 advances once, whoever gets there first.  The holder also forgets processes that stopped
 beating, so their screens stop counting as connected. It uses the write layer and the
 realtime path, and nothing of the web layer.

@@ -57,16 +57,6 @@ def set_presence(participant_ids: list[int], present: bool) -> Changes:
                     [{"process_id": store.me(), "participant_id": p} for p in participant_ids],
                 )
             )
-        else:
-            # This process holds none of theirs now; they are away once no process holds one.
-            db.session.execute(
-                delete(screens).where(
-                    screens.c.process_id == store.me(),
-                    screens.c.participant_id.in_(participant_ids),
-                )
-            )
-            which = which & ~exists().where(screens.c.participant_id == people.c.id)
-        if present:
             # Connected while the rooms run (they have one): they take part. Coming back to
             # the closing screen after the end does not count.
             running = (
@@ -80,6 +70,15 @@ def set_presence(participant_ids: list[int], present: bool) -> Changes:
             values["took_part"] = or_(
                 people.c.took_part, and_(people.c.room_id.is_not(None), running)
             )
+        else:
+            # This process holds none of theirs now; they are away once no process holds one.
+            db.session.execute(
+                delete(screens).where(
+                    screens.c.process_id == store.me(),
+                    screens.c.participant_id.in_(participant_ids),
+                )
+            )
+            which = which & ~exists().where(screens.c.participant_id == people.c.id)
         changed = db.session.execute(
             update(people)
             .where(which, people.c.present != present)

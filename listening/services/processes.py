@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, select, true, update
 
 from ..changes import Changes
 from ..extensions import db
@@ -76,36 +76,33 @@ def beat(now: float, held: Callable[[], set[int]]) -> Changes:
 def reap(now: float, timeout: float) -> Changes:
     """Forget processes silent for ``timeout`` seconds, and mark away everyone in an open
     session who is marked connected but has no screen left in any process."""
-    processes = store.table(ServerProcess)
-
-    def forget() -> None:
-        dead = select(processes.c.id).where(
-            processes.c.beat_at < now - timeout, processes.c.id != me()
-        )
-        db.session.execute(delete(store.table(Screen)).where(Screen.process_id.in_(dead)))
-        db.session.execute(
-            delete(processes).where(processes.c.beat_at < now - timeout, processes.c.id != me())
-        )
-
-    store.attempt(forget, "The reaper tries again.")
-    return _mark_screenless_away()
+    return _forget(ServerProcess.beat_at < now - timeout, leases=False)
 
 
 def forget_others() -> Changes:
     """Forget every other process at once, and any lease one held: one process holding a SQLite
     store alone knows nobody else is connected (they left with the processes that ended before
     it started), and nobody else ticks."""
+    return _forget(true(), leases=True)
 
-    def forget() -> None:
-        others = select(store.table(ServerProcess).c.id).where(ServerProcess.id != me())
-        db.session.execute(delete(store.table(Screen)).where(Screen.process_id.in_(others)))
+
+def _forget(which, leases: bool) -> Changes:
+    """Forget the other processes ``which`` names (their screens with them, and with ``leases``
+    whatever lease any other process held), then mark away whoever has no screen left."""
+    processes = store.table(ServerProcess)
+    gone = (processes.c.id != me()) & which
+
+    def write() -> None:
         db.session.execute(
-            delete(store.table(ServerProcess)).where(store.table(ServerProcess).c.id != me())
+            delete(store.table(Screen)).where(
+                Screen.process_id.in_(select(processes.c.id).where(gone))
+            )
         )
-        # Nor does anyone else hold the ticker: it need not wait for the old lease to run out.
-        db.session.execute(delete(store.table(Lease)).where(Lease.holder != me()))
+        db.session.execute(delete(processes).where(gone))
+        if leases:  # nobody else ticks: no need to wait for an old lease to run out
+            db.session.execute(delete(store.table(Lease)).where(Lease.holder != me()))
 
-    store.attempt(forget, "Starting: try again.")
+    store.attempt(write, "Forgetting silent processes is tried again.")
     return _mark_screenless_away()
 
 
